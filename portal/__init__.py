@@ -1,0 +1,68 @@
+"""Client self-service portal with a staff admin dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from portal import config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(config.PROJECT_ROOT / "instance"),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    config.load(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_web(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import auth  # noqa: F401 - installs the user loader
+    from portal import database, models  # noqa: F401 - models must be imported for Alembic
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.i18n import select_locale
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin import bp as admin_bp
+    from portal.api import bp as api_bp
+    from portal.clients import bp as clients_bp
+
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(clients_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_web(app: Flask) -> None:
+    from portal import web
+
+    web.register_security_headers(app)
+    web.register_actor(app)
+    web.register_write_transactions(app)
+    web.register_errors(app)
+    web.register_health(app)
+    web.register_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal import cli
+
+    cli.init_app(app)

@@ -1,0 +1,68 @@
+"""Configuration: defaults, then ``PORTAL_*`` environment variables, then the mapping given to
+``create_app`` (tests)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance: Path) -> str:
+    """Reads ``instance/secret_key``, creating it with a random key the first time."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def defaults(instance: Path) -> dict[str, Any]:
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'portal.db'}",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_USE_TLS": False,
+        "MAIL_SENDER": "portal@localhost",
+        "MAIL_TIMEOUT": 10,
+        "MAIL_MAX_ATTEMPTS": 8,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "MAX_UPLOAD_MB": 10,
+        "DEFAULT_LOCALE": "en",
+        "SQLITE_BUSY_TIMEOUT_MS": 30000,
+        "COOKIE_SECURE": None,
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Fills ``app.config`` in the documented order."""
+    instance = Path(app.instance_path)
+    app.config.update(defaults(instance))
+    app.config.from_prefixed_env("PORTAL")
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    app.config["MAX_CONTENT_LENGTH"] = (int(app.config["MAX_UPLOAD_MB"]) * 5 + 1) * 1024 * 1024
+    secure = app.config.get("COOKIE_SECURE")
+    if secure is None:
+        secure = not app.debug and not app.testing
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = bool(secure)

@@ -1,0 +1,73 @@
+"""The shared model layer: admin, client portal and API all use these classes."""
+
+from portal.models.api import ApiToken, IdempotencyKey
+from portal.models.audit import AuditLog
+from portal.models.billing import (
+    ESTIMATE_STATUSES,
+    INVOICE_STATUSES,
+    Estimate,
+    EstimateLine,
+    Invoice,
+    InvoiceLine,
+    NumberSequence,
+    Payment,
+)
+from portal.models.customers import (
+    CONTACT_PERMISSIONS,
+    Contact,
+    Currency,
+    Customer,
+    CustomerAddress,
+    CustomerGroup,
+    Note,
+    TaxClass,
+    TaxRate,
+    customer_admins,
+    customer_group_members,
+)
+from portal.models.outbox import OutboxEmail
+from portal.models.settings import Setting
+from portal.models.staff import ADMINISTRATOR, Role, RolePermission, Staff
+from portal.models.tickets import (
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+)
+
+__all__ = [
+    "ADMINISTRATOR",
+    "CONTACT_PERMISSIONS",
+    "ESTIMATE_STATUSES",
+    "INVOICE_STATUSES",
+    "TICKET_PRIORITIES",
+    "TICKET_STATUSES",
+    "ApiToken",
+    "AuditLog",
+    "Contact",
+    "Currency",
+    "Customer",
+    "CustomerAddress",
+    "CustomerGroup",
+    "Estimate",
+    "EstimateLine",
+    "IdempotencyKey",
+    "Invoice",
+    "InvoiceLine",
+    "Note",
+    "NumberSequence",
+    "OutboxEmail",
+    "Payment",
+    "Role",
+    "RolePermission",
+    "Setting",
+    "Staff",
+    "TaxClass",
+    "TaxRate",
+    "Ticket",
+    "TicketAttachment",
+    "TicketMessage",
+    "customer_admins",
+    "customer_group_members",
+]

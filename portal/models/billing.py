@@ -1,0 +1,236 @@
+"""Invoices (and credit notes), estimates, their lines, payments and number sequences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import Money, Percent, Quantity, TimestampMixin, UTCDateTime
+from portal.models.customers import Currency, Customer
+
+INVOICE_STATUSES = ("draft", "unpaid", "partially_paid", "paid", "cancelled")
+ESTIMATE_STATUSES = ("draft", "sent", "accepted", "declined", "invoiced")
+INVOICE_KINDS = ("invoice", "credit_note")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class NumberSequence(db.Model):
+    """A counter per document series (``invoice``, ``estimate``, ``credit_note``, ``customer``).
+
+    ``next_value`` is taken and incremented in the same transaction that uses the number, under a
+    row lock (PostgreSQL) or the database write lock (SQLite), so numbers are gapless: a rolled
+    back transaction gives its number back. See :mod:`portal.services.numbering`.
+    """
+
+    __tablename__ = "number_sequences"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_value: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class LineMixin:
+    """A document line: description, quantity, unit price, tax percent, discount percent."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    #: The tax percent applied (a snapshot, so changing a tax rate never alters old documents).
+    tax_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
+    discount_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
+    #: Net amount after discount, before tax, rounded to the currency.
+    net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+    @declared_attr
+    def tax_rate_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("tax_rates.id", ondelete="SET NULL"))
+
+
+class DocumentMixin(TimestampMixin):
+    """What invoices and estimates share."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Assigned when the document is issued/sent; ``None`` for drafts.
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    terms: Mapped[str | None] = mapped_column(Text)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    billing_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Optimistic locking: a stale save raises ``StaleDataError`` instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+    @declared_attr
+    def customer_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def currency_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("currencies.id", ondelete="RESTRICT"))
+
+    @declared_attr
+    def customer(cls) -> Mapped[Customer]:  # noqa: N805
+        return relationship(Customer)
+
+    @declared_attr
+    def currency(cls) -> Mapped[Currency]:  # noqa: N805
+        return relationship(Currency, lazy="joined")
+
+
+class Invoice(DocumentMixin, db.Model):
+    __tablename__ = "invoices"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint(_in("status", INVOICE_STATUSES), name="status"),
+        CheckConstraint(_in("kind", INVOICE_KINDS), name="kind"),
+        Index("ix_invoices_customer_status", "customer_id", "status"),
+        Index("ix_invoices_unprocessed", "processed_at", "issued_at"),
+        Index("ix_invoices_status_due", "status", "due_date"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(16), default="invoice")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    due_date: Mapped[date | None] = mapped_column(Date)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: Integration queue: set when a finance system took the invoice.
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finance_reference: Mapped[str | None] = mapped_column(String(120))
+    #: For a credit note: the invoice it corrects.
+    credited_invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT")
+    )
+    estimate_id: Mapped[int | None] = mapped_column(ForeignKey("estimates.id", ondelete="SET NULL"))
+    #: Recurring invoices: repeat every N months from ``next_recurring_date``.
+    recurring_months: Mapped[int | None] = mapped_column(Integer)
+    next_recurring_date: Mapped[date | None] = mapped_column(Date)
+    recurring_parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL")
+    )
+    last_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="InvoiceLine.position",
+    )
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="invoice", order_by="Payment.paid_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Invoice {self.id} {self.number or 'draft'}>"
+
+    @property
+    def amount_due(self) -> Decimal:
+        if self.status in ("draft", "cancelled"):
+            return Decimal("0")
+        return self.total - self.amount_paid
+
+    def is_overdue(self, today: date) -> bool:
+        return (
+            self.status in ("unpaid", "partially_paid")
+            and self.due_date is not None
+            and self.due_date < today
+        )
+
+    def display_status(self, today: date) -> str:
+        """The stored status, or ``overdue`` derived from the due date."""
+        return "overdue" if self.is_overdue(today) else self.status
+
+
+class InvoiceLine(LineMixin, db.Model):
+    __tablename__ = "invoice_lines"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class Estimate(DocumentMixin, db.Model):
+    __tablename__ = "estimates"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint(_in("status", ESTIMATE_STATUSES), name="status"),
+        Index("ix_estimates_customer_status", "customer_id", "status"),
+    )
+
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_name: Mapped[str | None] = mapped_column(String(255))
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+
+    lines: Mapped[list[EstimateLine]] = relationship(
+        back_populates="estimate",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="EstimateLine.position",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Estimate {self.id} {self.number or 'draft'}>"
+
+    def is_expired(self, today: date) -> bool:
+        return self.status == "sent" and self.expiry_date is not None and self.expiry_date < today
+
+    def display_status(self, today: date) -> str:
+        return "expired" if self.is_expired(today) else self.status
+
+
+class EstimateLine(LineMixin, db.Model):
+    __tablename__ = "estimate_lines"
+
+    estimate_id: Mapped[int] = mapped_column(
+        ForeignKey("estimates.id", ondelete="CASCADE"), index=True
+    )
+    estimate: Mapped[Estimate] = relationship(back_populates="lines")
+
+
+class Payment(TimestampMixin, db.Model):
+    __tablename__ = "payments"
+    __audited__ = True
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id", ondelete="RESTRICT"))
+    paid_at: Mapped[date] = mapped_column(Date)
+    method: Mapped[str | None] = mapped_column(String(60))
+    reference: Mapped[str | None] = mapped_column(String(120), index=True)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")
+    currency: Mapped[Currency] = relationship(lazy="joined")

@@ -1,0 +1,108 @@
+"""Small validators shared by the services; each returns the clean value or raises a
+:class:`~portal.services.errors.ValidationError` naming the field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale
+from babel.numbers import list_currencies
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from portal.i18n import LANGUAGES
+from portal.services.errors import ValidationError
+
+
+class Errors:
+    """Collects field errors so a form can show all of them at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationError(_("Please correct the marked fields."), fields=self.fields)
+
+
+def text(
+    data: Mapping[str, Any],
+    field: str,
+    errors: Errors,
+    *,
+    required: bool = False,
+    max_length: int = 255,
+) -> str | None:
+    value = data.get(field)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.add(field, _("Must be text."))
+        return None
+    value = value.strip()
+    if not value:
+        if required:
+            errors.add(field, _("This field is required."))
+        return None
+    if len(value) > max_length:
+        errors.add(field, _("At most %(n)d characters.", n=max_length))
+        return None
+    return value
+
+
+def email(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
+    value = text(data, field, errors, required=True, max_length=254)
+    if value is None:
+        return None
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        errors.add(field, _("Enter a valid email address."))
+        return None
+    return result.normalized.lower()
+
+
+def language(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
+    value = text(data, field, errors, max_length=8)
+    if value is not None and value not in LANGUAGES:
+        errors.add(field, _("Choose one of the offered languages."))
+        return None
+    return value
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha())
+
+
+def country(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
+    value = text(data, field, errors, max_length=2)
+    if value is None:
+        return None
+    value = value.upper()
+    if value not in _countries():
+        errors.add(field, _("Enter a two-letter ISO country code, such as DE or FI."))
+        return None
+    return value
+
+
+@lru_cache(maxsize=1)
+def iso_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def boolean(data: Mapping[str, Any], field: str, errors: Errors, default: bool) -> bool:
+    value = data.get(field, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "y"):
+        return True
+    if isinstance(value, str) and value.lower() in ("0", "false", "no", "off", "n", ""):
+        return False
+    errors.add(field, _("Must be yes or no."))
+    return default

@@ -1,0 +1,122 @@
+"""Cross-cutting HTTP behaviour: security headers, error pages, health check, the actor of
+each request for the audit log, and template helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from portal.database import begin_write
+from portal.extensions import db
+from portal.i18n import LANGUAGES
+from portal.services.audit import SYSTEM, actor_for, reset_actor, set_actor
+from portal.services.money import format_money
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def register_actor(app: Flask) -> None:
+    """Sets the audit actor for each request from the signed-in user."""
+
+    @app.before_request
+    def _set_actor() -> None:
+        actor = SYSTEM
+        if getattr(current_user, "is_authenticated", False):
+            actor = actor_for(current_user._get_current_object())
+        g._actor_token = set_actor(actor)
+
+    @app.teardown_request
+    def _reset_actor(_exc: BaseException | None) -> None:
+        token = g.pop("_actor_token", None)
+        if token is not None:
+            reset_actor(token)
+
+
+def register_write_transactions(app: Flask) -> None:
+    """A request that may write (anything but GET/HEAD/OPTIONS) starts a write transaction
+    (``BEGIN IMMEDIATE`` on SQLite; nothing extra on PostgreSQL)."""
+
+    @app.before_request
+    def _begin_write() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint != "static":
+            begin_write()
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        if _wants_json():
+            body = {"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.name}}
+            return jsonify(body), code
+        template = f"errors/{code}.html" if code in (403, 404, 429) else "errors/generic.html"
+        return render_template(template, code=code, name=exc.name), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"error": {"code": "server_error", "message": "Server error"}}), 500
+        return render_template("errors/500.html", code=500), 500
+
+
+def register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz() -> Any:
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+            db.session.rollback()
+            return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+        finally:
+            db.session.remove()
+        return jsonify({"status": "ok", "database": "ok"})
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.template_filter("money")
+    def _money(amount: Decimal | None, currency: Any) -> str:
+        if amount is None:
+            return ""
+        return format_money(amount, currency.code, str(get_locale()), currency.decimal_places)
+
+    @app.template_filter("date")
+    def _date(value: date | datetime | None, style: str = "medium") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return format_datetime(value, style)
+        return format_date(value, style)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale())}
