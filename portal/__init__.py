@@ -29,6 +29,7 @@ def register_extensions(app: Flask) -> None:
     from portal import database, models  # noqa: F401 - models must be imported for Alembic
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import select_locale
+    from portal.services import outbox
 
     db.init_app(app)
     database.init_app(app)
@@ -39,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    outbox.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -54,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
 def register_web(app: Flask) -> None:
     from portal import web
 
+    web.register_request_state(app)
     web.register_security_headers(app)
     web.register_actor(app)
     web.register_write_transactions(app)

@@ -10,8 +10,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
-from flask_login import current_user
+import secrets
+
+from flask import abort, session
+from flask_login import current_user, login_user, logout_user
 
 from portal.extensions import db, login_manager
 from portal.models import Contact, Staff
@@ -69,18 +71,53 @@ def is_contact(user: Any = None) -> bool:
     )
 
 
-def permission_required(name: str) -> Callable[[F], F]:
-    """Admin views: ``@permission_required("customers.edit")``; unknown names raise at import."""
-    check(name)
+def permission_required(*names: str) -> Callable[[F], F]:
+    """Admin views: ``@permission_required("customers.edit")``; with several names, any one of
+    them admits (``"customers.view", "customers.view_own"``; the view then narrows its queries
+    with :mod:`portal.services.scoping`). Unknown names raise at import."""
+    if not names:
+        raise ValueError("permission_required needs at least one permission")
+    for name in names:
+        check(name)
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not is_staff() or not current_user.has_permission(name):
+            if not is_staff() or not any(current_user.has_permission(n) for n in names):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.permission = name  # type: ignore[attr-defined]
+        wrapped.permission = names  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def staff_required(view: F) -> F:
+    """For the few admin pages every signed-in staff member may open (dashboard, own account):
+    marks the view as deliberately open to all staff, so the test that walks ``url_map`` can
+    tell it from a view that forgot its ``permission_required``."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not is_staff():
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapped.permission = ()  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def start_session(user: Staff | Contact) -> None:
+    """Signs ``user`` in with a fresh session: whatever the pre-login session held (and its
+    identifier) is discarded, so a session fixed by an attacker before login is worthless."""
+    session.clear()
+    session["sid"] = secrets.token_urlsafe(24)
+    login_user(user)
+
+
+def end_session(user: Staff | Contact) -> None:
+    """Signs out and ends every session of ``user`` (the caller commits)."""
+    user.session_version += 1
+    logout_user()
+    session.clear()

@@ -11,13 +11,61 @@ from sqlalchemy import func, select
 
 from portal.database import begin_write
 from portal.extensions import db
-from portal.models import Role, Staff
-from portal.services import demo
+from portal.models import OutboxEmail, Role, Staff
+from portal.services import demo, outbox
 from portal.services import staff as staff_service
 from portal.services.audit import SYSTEM, acting_as
 from portal.services.errors import DomainError
 
 staff_cli = AppGroup("staff", help="Staff members.")
+outbox_cli = AppGroup("outbox", help="The email outbox.")
+
+
+@outbox_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running as a worker.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+@click.option("--max-loops", type=int, default=None, hidden=True)
+def outbox_send(loop: bool, interval: float, max_loops: int | None) -> None:
+    """Delivers queued emails over SMTP, with retries."""
+    if not outbox.mail_configured():
+        raise click.ClickException(
+            "PORTAL_MAIL_SERVER is not set: emails stay in the outbox (see `flask outbox show`)."
+        )
+    rounds = 0
+    while True:
+        sent, failed = outbox.deliver()
+        if sent or failed or not loop:
+            click.echo(f"sent {sent}, failed {failed}")
+        rounds += 1
+        if not loop or (max_loops is not None and rounds >= max_loops):
+            break
+        db.session.remove()
+        time.sleep(interval)
+
+
+@outbox_cli.command("show")
+@click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]))
+@click.option("--limit", default=50, show_default=True)
+@click.option("--body", is_flag=True, help="Print the plain-text bodies too.")
+def outbox_show(status: str | None, limit: int, body: bool) -> None:
+    """Lists emails with their status, recipient and subject."""
+    stmt = select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(OutboxEmail.status == status)
+    rows = list(db.session.scalars(stmt))
+    if not rows:
+        click.echo("The outbox is empty.")
+    for email in rows:
+        line = (
+            f"#{email.id:<5} {email.status:<8} {email.created_at:%Y-%m-%d %H:%M} "
+            f"{email.language} {email.recipient} | {email.subject}"
+        )
+        if email.last_error:
+            line += f" | attempts {email.attempts}, last error: {email.last_error}"
+        click.echo(line)
+        if body:
+            click.echo(email.body_text)
+            click.echo("-" * 72)
 
 
 @staff_cli.command("create")
@@ -70,4 +118,5 @@ def seed_demo(customers: int | None) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(seed_demo)

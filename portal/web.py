@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, refresh
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -37,6 +37,18 @@ def register_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def register_request_state(app: Flask) -> None:
+    """Per-request caches live on ``g``, which belongs to the app context; a caller that keeps
+    one app context across several requests (tests, scripts) must not leak the signed-in user
+    or the locale from one request into the next."""
+
+    @app.before_request
+    def _fresh_request_state() -> None:
+        for key in ("_login_user", "locale", "_actor_token"):
+            g.pop(key, None)
+        refresh()
 
 
 def register_actor(app: Flask) -> None:

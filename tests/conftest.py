@@ -115,14 +115,20 @@ def app(_app: Flask) -> Iterator[Flask]:
 
 @pytest.fixture(autouse=True)
 def _no_unexpected_smtp(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
-    """Fails a test that opens an SMTP connection without asking for the ``smtp_server``."""
-    if "smtp_server" in request.fixturenames:
+    """Fails a test that opens an SMTP connection without asking for ``smtp_server`` (a real
+    capture server) or ``allow_smtp`` (tests of an unreachable server)."""
+    if {"smtp_server", "allow_smtp"} & set(request.fixturenames):
         return
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("unexpected SMTP connection in a test without smtp_server")
 
     monkeypatch.setattr(smtplib.SMTP, "connect", refuse)
+
+
+@pytest.fixture
+def allow_smtp() -> None:
+    """Lets a test open SMTP connections (e.g. to a port where no server listens)."""
 
 
 # -- query counting ---------------------------------------------------------------------------
@@ -275,8 +281,8 @@ def make_invoice(app: Flask, make_customer: Callable[..., Customer]) -> Callable
         begin_write(db.session)
         with acting_as(SYSTEM):
             customer = db.session.merge(customer)
-            invoice = Invoice(customer=customer, currency=customer.currency,
-                              lines=_lines(InvoiceLine, lines))
+            invoice = Invoice(customer=customer, currency=customer.currency, status="draft",
+                              kind="invoice", lines=_lines(InvoiceLine, lines))
             db.session.add(invoice)
             billing.recalculate(invoice)
             if issue:
@@ -296,7 +302,7 @@ def make_estimate(app: Flask, make_customer: Callable[..., Customer]) -> Callabl
         begin_write(db.session)
         with acting_as(SYSTEM):
             customer = db.session.merge(customer)
-            estimate = Estimate(customer=customer, currency=customer.currency,
+            estimate = Estimate(customer=customer, currency=customer.currency, status="draft",
                                 lines=_lines(EstimateLine, None))
             db.session.add(estimate)
             billing.recalculate(estimate)
@@ -332,3 +338,67 @@ def login_contact(client: FlaskClient) -> Callable[[Contact], Contact]:
         return contact
 
     return login
+
+
+# -- a real SMTP server on loopback -----------------------------------------------------------
+
+
+class CapturedMail:
+    """Messages received by the aiosmtpd server, parsed with the standard library."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list[Any] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        from email import message_from_bytes, policy
+
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SMTPServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.handler = CapturedMail()
+        self.controller: Any = None
+
+    @property
+    def messages(self) -> list[Any]:
+        return self.handler.messages
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SMTPServer]:
+    """A running aiosmtpd server on a free loopback port; the app is configured to use it."""
+    server = SMTPServer(free_port())
+    server.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    monkeypatch.setitem(app.config, "MAIL_SENDER", "portal@example.com")
+    try:
+        yield server
+    finally:
+        server.stop()

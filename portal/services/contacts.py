@@ -92,23 +92,26 @@ def update_contact(contact: Contact, data: Mapping[str, Any]) -> Contact:
         make_primary = (
             validation.boolean(data, "is_primary", errors, False) if "is_primary" in data else None
         )
+        # Read inside no_autoflush: a refused change must not reach the database.
+        was_primary, active = contact.is_primary, contact.is_active
     if errors.fields:
         db.session.expire(contact)
         errors.raise_if_any()
-    if contact.is_primary and not contact.is_active:
+    if was_primary and not active:
         db.session.expire(contact)
         raise ValidationError(
             _("The primary contact cannot be deactivated. Make another contact primary first."),
             fields={"is_active": _("Make another contact primary first.")},
         )
-    db.session.flush()
-    if make_primary:
-        set_primary(contact)
-    elif make_primary is False and contact.is_primary:
+    if make_primary is False and was_primary:
+        db.session.expire(contact)
         raise ValidationError(
             _("A customer needs a primary contact. Make another contact primary instead."),
             fields={"is_primary": _("Make another contact primary instead.")},
         )
+    db.session.flush()
+    if make_primary:
+        set_primary(contact)
     return contact
 
 

@@ -174,6 +174,14 @@ def _apply(customer: Customer, data: Mapping[str, Any], errors: Errors, creating
         errors.add("number", _("The customer number cannot be changed."))
 
 
+def _free_generated_number() -> str:
+    """The next generated number not already given to a customer by hand."""
+    while True:
+        number = numbering.next_number("customer")
+        if db.session.scalar(select(Customer.id).where(Customer.number == number)) is None:
+            return number
+
+
 def create_customer(data: Mapping[str, Any]) -> Customer:
     """Creates a customer from validated ``data``; assigns the next ``C-000001`` style number
     unless one is given. Raises :class:`ValidationError` with every field problem."""
@@ -183,7 +191,7 @@ def create_customer(data: Mapping[str, Any]) -> Customer:
         _apply(customer, data, errors, creating=True)
     errors.raise_if_any()
     if not customer.number:
-        customer.number = numbering.next_number("customer")
+        customer.number = _free_generated_number()
     db.session.add(customer)
     db.session.flush()
     return customer
