@@ -41,14 +41,7 @@ def next_value(series: str) -> int:
         .values(next_value=NumberSequence.next_value + 1)
         .returning(NumberSequence.next_value)
     )
-    import time
-    from sqlalchemy import select
-    cur = session.execute(select(NumberSequence.next_value).where(NumberSequence.name == series)).scalar_one_or_none()
-    time.sleep(0.01)
-    taken = None
-    if cur is not None:
-        session.execute(update(NumberSequence).where(NumberSequence.name == series).values(next_value=cur + 1))
-        taken = cur + 1
+    taken = session.execute(stmt).scalar_one_or_none()
     if taken is None:
         # First use of the series: create its row. Two first users race on the primary key;
         # the loser retries the UPDATE inside a savepoint-free retry.
