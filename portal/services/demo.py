@@ -218,7 +218,7 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None,
     if not missing:
         return 0
     currency_ids = list(db.session.scalars(select(Currency.id).order_by(Currency.id)))
-    places = dict(db.session.execute(select(Currency.id, Currency.decimal_places)).tuples().all())
+    places = {cid: dp for cid, dp in db.session.execute(select(Currency.id, Currency.decimal_places))}
     group_ids = list(db.session.scalars(select(CustomerGroup.id).order_by(CustomerGroup.id)))
     rng = random.Random(target)
     cities = [("Berlin", "DE"), ("Helsinki", "FI"), ("Paris", "FR"), ("Madrid", "ES"),
