@@ -18,8 +18,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.models.audit import AuditLog
 from portal.models.base import utcnow
@@ -129,8 +130,37 @@ def _changes(obj: Any, action: str) -> dict[str, list[Any]]:
     return changes
 
 
+def _load_unknown_old_values(session: Session) -> None:
+    """Loads the stored values of attributes that were set on an expired (unloaded) audited
+    instance, so the log gets ``[old, new]`` and a value set to what it was is no change."""
+    for obj in list(session.dirty):
+        state = inspect(obj)
+        if not _audited(obj) or state.identity is None:
+            continue
+        unknown = [
+            attr.key
+            for attr in state.mapper.column_attrs
+            if attr.key in state.dict
+            and state.attrs[attr.key].history.added
+            and not state.attrs[attr.key].history.deleted
+        ]
+        if not unknown:
+            continue
+        columns = [state.mapper.column_attrs[key].columns[0] for key in unknown]
+        where = [c == v for c, v in zip(state.mapper.primary_key, state.identity, strict=True)]
+        with session.no_autoflush:
+            old = session.execute(select(*columns).where(*where)).one_or_none()
+        if old is None:
+            continue
+        for key, value in zip(unknown, old, strict=True):
+            new = state.dict[key]
+            set_committed_value(obj, key, value)
+            setattr(obj, key, new)
+
+
 @event.listens_for(Session, "before_flush")
 def _stamp_actor(session: Session, _ctx: Any, _instances: Any) -> None:
+    _load_unknown_old_values(session)
     ref = current_actor().ref
     for obj in session.new:
         if hasattr(obj, "created_by") and obj.created_by is None:
@@ -159,7 +189,9 @@ def _write_audit(session: Session, _ctx: Any) -> None:
             changes = _changes(obj, action)
             if action == "update" and not changes:
                 continue
-            pk = inspect(obj).identity
+            state = inspect(obj)
+            # New rows get their identity only after this hook: read the flushed key instead.
+            pk = state.identity or state.mapper.primary_key_from_instance(obj)
             entity_id = pk[0] if pk and isinstance(pk[0], int) else None
             rows.append(
                 {

@@ -45,6 +45,12 @@ def line_net(line: LineLike, decimal_places: int) -> Decimal:
     return round_money(gross - discount, decimal_places)
 
 
+def _rate_key(percent: Decimal | None) -> Decimal:
+    """The tax percent without trailing zeros: ``20.0000`` -> ``20`` (never ``2E+1``)."""
+    rate = (percent or Decimal(0)).normalize()
+    return rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate
+
+
 def compute_totals(lines: Iterable[LineLike], decimal_places: int) -> Totals:
     """Totals of a document: each line's net is rounded, tax is computed per tax rate on the
     sum of the nets at that rate and rounded once per rate (as invoices print it)."""
@@ -53,7 +59,7 @@ def compute_totals(lines: Iterable[LineLike], decimal_places: int) -> Totals:
     for line in lines:
         net = line_net(line, decimal_places)
         nets.append(net)
-        bases[(line.tax_percent or Decimal(0)).normalize()] += net
+        bases[_rate_key(line.tax_percent)] += net
     taxes = {
         rate: (base, round_money(base * rate / HUNDRED, decimal_places))
         for rate, base in sorted(bases.items())

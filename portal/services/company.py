@@ -20,8 +20,12 @@ from portal.services.validation import Errors
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_MAX_PIXELS = 4000
 #: Pillow format -> (file extension, content type). SVG is refused: it can carry scripts.
-LOGO_FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"),
-                "WEBP": ("webp", "image/webp"), "GIF": ("gif", "image/gif")}
+LOGO_FORMATS = {
+    "PNG": ("png", "image/png"),
+    "JPEG": ("jpg", "image/jpeg"),
+    "WEBP": ("webp", "image/webp"),
+    "GIF": ("gif", "image/gif"),
+}
 LOGO_EXTENSIONS = {"png", "jpg", "jpeg", "webp", "gif"}
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,11}$")
 
@@ -94,8 +98,7 @@ def save(data: Mapping[str, Any], logo: tuple[str, bytes] | None, remove_logo: b
     errors = Errors()
     values: dict[str, Any] = {
         "company_name": validation.text(data, "company_name", errors, required=True),
-        "company_address": validation.text(data, "company_address", errors, max_length=1000)
-        or "",
+        "company_address": validation.text(data, "company_address", errors, max_length=1000) or "",
         "company_vat_number": validation.text(data, "company_vat_number", errors, max_length=64)
         or "",
         "company_phone": validation.text(data, "company_phone", errors, max_length=64) or "",

@@ -50,12 +50,13 @@ def create_currency(data: Mapping[str, Any]) -> Currency:
     errors = Errors()
     with db.session.no_autoflush:
         _apply(currency, data, errors, creating=True)
+    make_default = data.get("is_default") is not None and validation.boolean(
+        data, "is_default", errors, False
+    )
     errors.raise_if_any()
     db.session.add(currency)
     db.session.flush()
-    if data.get("is_default") or db.session.scalar(
-        select(Currency.id).where(Currency.is_default)
-    ) is None:
+    if make_default or db.session.scalar(select(Currency.id).where(Currency.is_default)) is None:
         set_default(currency)
     return currency
 
@@ -97,7 +98,10 @@ def delete_currency(currency: Currency) -> None:
     )
     if in_use:
         raise ConflictError(
-            _("%(code)s is used by customers or documents and cannot be deleted.", code=currency.code),
+            _(
+                "%(code)s is used by customers or documents and cannot be deleted.",
+                code=currency.code,
+            ),
             code="currency_in_use",
         )
     db.session.delete(currency)

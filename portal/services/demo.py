@@ -39,11 +39,13 @@ ADMIN_PASSWORD = "demo-admin-2026"
 CONTACT_EMAIL = "anna.schmidt@example.com"
 CONTACT_PASSWORD = "demo-contact-2026"
 
-LOGINS_TEXT = f"""
-Demo logins (change them before real use):
-  staff   http://127.0.0.1:5000/admin/login    {ADMIN_EMAIL} / {ADMIN_PASSWORD}
-  contact http://127.0.0.1:5000/clients/login  {CONTACT_EMAIL} / {CONTACT_PASSWORD}
-""".rstrip()
+def logins_text(base_url: str) -> str:
+    base = base_url.rstrip("/")
+    return (
+        "Demo logins (change them before real use):\n"
+        f"  staff   {base}/admin/login    {ADMIN_EMAIL} / {ADMIN_PASSWORD}\n"
+        f"  contact {base}/clients/login  {CONTACT_EMAIL} / {CONTACT_PASSWORD}"
+    )
 
 # (company, country, city, language, currency, group, contact first, last, email)
 _COMPANIES = [

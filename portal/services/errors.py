@@ -35,7 +35,7 @@ class ConflictError(DomainError):
         super().__init__(message, code=code, **kw)  # type: ignore[arg-type]
 
 
-class NotFound(DomainError):  # noqa: N818 - mirrors HTTP 404
+class NotFound(DomainError):
     status = 404
 
     def __init__(self, message: str, *, code: str = "not_found") -> None:

@@ -103,7 +103,7 @@ def _deliver_claimed(session: Session, email: OutboxEmail) -> bool:
         session.commit()  # end the read transaction before talking to the mail server
         with _smtp() as client:
             client.send_message(message)
-    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+    except Exception as exc:
         error = exc
     session.rollback()
     begin_write(session)
@@ -210,6 +210,6 @@ def init_app(app: Any) -> None:
         if ids:
             try:
                 deliver(ids)
-            except Exception:  # noqa: BLE001 - the worker will retry; never break the response
+            except Exception:
                 app.logger.exception("after-commit email delivery failed")
         return response

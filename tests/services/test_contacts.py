@@ -129,13 +129,17 @@ def test_the_primary_cannot_be_unset_directly(customer, write):
     write()
     first = add(customer, "first@example.com")
 
+    audit_rows = count(AuditLog)
+
     write()
     with pytest.raises(ValidationError) as caught:
-        contacts.update_contact(first, {"is_primary": False})
-    db.session.rollback()
+        contacts.update_contact(first, {"is_primary": False, "phone": "123"})
+    db.session.commit()
 
     assert set(caught.value.fields) == {"is_primary"}
     assert primaries(customer.id) == ["first@example.com"]
+    assert db.session.get(Contact, first.id).phone is None
+    assert count(AuditLog) == audit_rows
 
 
 def test_deleting_the_primary_promotes_the_next_active_contact(customer, write):
@@ -188,15 +192,19 @@ def test_the_primary_contact_cannot_be_deactivated(customer, write):
     write()
     add(customer, "second@example.com")
 
+    audit_rows = count(AuditLog)
+
     write()
     with pytest.raises(ValidationError) as caught:
         contacts.update_contact(first, {"is_active": False, "phone": "123"})
     assert first.is_active is True
-    db.session.rollback()
+    # Nothing reached the database, even if the caller commits after the error.
+    db.session.commit()
 
     assert set(caught.value.fields) == {"is_active"}
     stored = db.session.get(Contact, first.id)
     assert (stored.is_active, stored.is_primary, stored.phone) == (True, True, None)
+    assert count(AuditLog) == audit_rows
 
 
 def test_a_non_primary_contact_can_be_deactivated(customer, write):
@@ -236,8 +244,13 @@ def test_an_inactive_contact_cannot_be_created_as_primary(customer, write):
     with pytest.raises(ValidationError) as caught:
         contacts.create_contact(
             customer,
-            {"first_name": "I", "last_name": "N", "email": "in@example.com", "is_active": False,
-             "is_primary": True},
+            {
+                "first_name": "I",
+                "last_name": "N",
+                "email": "in@example.com",
+                "is_active": False,
+                "is_primary": True,
+            },
         )
     db.session.rollback()
 
@@ -254,14 +267,24 @@ def test_the_database_refuses_two_primaries_for_one_customer(customer, write):
     write()
     # A second non-primary row is fine (the control) ...
     db.session.add(
-        Contact(customer_id=customer_id, first_name="B", last_name="B", email="b@example.com",
-                is_primary=False)
+        Contact(
+            customer_id=customer_id,
+            first_name="B",
+            last_name="B",
+            email="b@example.com",
+            is_primary=False,
+        )
     )
     db.session.flush()
     # ... a second primary is not.
     db.session.add(
-        Contact(customer_id=customer_id, first_name="C", last_name="C", email="c@example.com",
-                is_primary=True)
+        Contact(
+            customer_id=customer_id,
+            first_name="C",
+            last_name="C",
+            email="c@example.com",
+            is_primary=True,
+        )
     )
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -277,8 +300,13 @@ def test_the_database_allows_one_primary_per_customer(make_customer, write):
     write()
     for n, owner in enumerate((first, second)):
         db.session.add(
-            Contact(customer_id=owner.id, first_name="P", last_name="P",
-                    email=f"p{n}@example.com", is_primary=True)
+            Contact(
+                customer_id=owner.id,
+                first_name="P",
+                last_name="P",
+                email=f"p{n}@example.com",
+                is_primary=True,
+            )
         )
     db.session.flush()
     db.session.commit()
@@ -345,7 +373,9 @@ def test_update_keeps_its_own_email_in_another_case(customer, write):
     assert (stored.email, stored.position) == ("anna@x.com", "CFO")
 
 
-@pytest.mark.parametrize("email", ["", "not-an-email", "anna@", "@x.com", "anna@@x.com", "a b@x.com"])
+@pytest.mark.parametrize(
+    "email", ["", "not-an-email", "anna@", "@x.com", "anna@@x.com", "a b@x.com"]
+)
 def test_invalid_email_is_refused(customer, write, email):
     write()
     with pytest.raises(ValidationError) as caught:
