@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 PORT ?= 5000
+export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test install i18n translations lint format bench clean
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -113,7 +113,7 @@ def seed_demo(customers: int | None) -> None:
     else:
         click.echo("Demo data already present; nothing to do.")
     click.echo(f"Staff members: {total}. Took {time.perf_counter() - started:.1f}s.")
-    click.echo(demo.LOGINS_TEXT)
+    click.echo(demo.logins_text(current_app.config["BASE_URL"]))
 
 
 def init_app(app: Flask) -> None:

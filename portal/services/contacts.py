@@ -1,8 +1,10 @@
 """Contacts: create, update, primary handling, deactivate, delete.
 
 Rules: the email is unique among contacts (case-insensitive); a customer with contacts has
-exactly one primary contact (the first contact becomes primary; deleting or deactivating the
-primary promotes the next active contact); the primary contact has every portal permission.
+exactly one primary contact (the first contact becomes primary; the primary cannot be
+deactivated - make another contact primary first; deleting the primary promotes the oldest other
+active contact, and is refused while other contacts exist but none is active); the primary
+contact has every portal permission.
 """
 
 from __future__ import annotations
@@ -139,8 +141,23 @@ def set_primary(contact: Contact) -> None:
 
 def delete_contact(contact: Contact) -> None:
     """Deletes a contact; past tickets keep their messages and show "Deleted contact".
-    Deleting the primary contact promotes the next active contact."""
+    Deleting the primary contact promotes the oldest other active contact; it is refused while
+    other contacts exist but none of them is active (a customer with contacts keeps a primary)."""
     customer_id, was_primary = contact.customer_id, contact.is_primary
+    if was_primary:
+        others = db.session.execute(
+            select(Contact.id, Contact.is_active).where(
+                Contact.customer_id == customer_id, Contact.id != contact.id
+            )
+        ).all()
+        if others and not any(active for _id, active in others):
+            raise ValidationError(
+                _(
+                    "The primary contact cannot be deleted while the other contacts are all "
+                    "inactive. Activate another contact and make it primary first."
+                ),
+                fields={"is_primary": _("Make another contact primary first.")},
+            )
     db.session.delete(contact)
     db.session.flush()
     if was_primary:

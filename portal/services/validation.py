@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.numbers import list_currencies
+from babel.numbers import get_territory_currencies, list_currencies
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
@@ -75,9 +76,19 @@ def language(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
     return value
 
 
+#: CLDR region codes that are not ISO 3166-1 countries (reserved, grouping or private use).
+_NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
+
+
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
-    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha())
+    return frozenset(
+        k
+        for k in Locale("en").territories
+        if len(k) == 2 and k.isalpha() and k not in _NOT_COUNTRIES
+    )
 
 
 def country(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
@@ -93,7 +104,14 @@ def country(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
 
 @lru_cache(maxsize=1)
 def iso_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+    """ISO 4217 codes that are legal tender somewhere today (DEM, ZWD and the like are not)."""
+    today = date.today()
+    current = {
+        code
+        for territory in _countries()
+        for code in get_territory_currencies(territory, today, non_tender=True)
+    }
+    return frozenset(current & set(list_currencies()))
 
 
 def boolean(data: Mapping[str, Any], field: str, errors: Errors, default: bool) -> bool:

@@ -161,6 +161,22 @@ def test_deleting_the_primary_promotes_the_next_active_contact(customer, write):
     assert count(Contact, Contact.customer_id == customer.id) == 3
 
 
+def test_the_primary_cannot_be_deleted_while_the_others_are_all_inactive(customer, write):
+    write()
+    primary = add(customer, "primary@example.com")
+    write()
+    other = add(customer, "other@example.com")
+    write()
+    contacts.update_contact(db.session.get(Contact, other.id), {"is_active": False})
+    db.session.commit()
+    write()
+    with pytest.raises(ValidationError) as refused:
+        contacts.delete_contact(db.session.get(Contact, primary.id))
+    db.session.rollback()
+    assert "is_primary" in refused.value.fields
+    assert primaries(customer.id) == ["primary@example.com"]
+
+
 def test_deleting_a_non_primary_contact_keeps_the_primary(customer, write):
     write()
     add(customer, "first@example.com")

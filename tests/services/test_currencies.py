@@ -55,6 +55,7 @@ def test_decimal_places_between_0_and_4(app, write, code, places):
         ("XYZ", "Enter an ISO 4217 currency code, such as EUR or USD."),
         ("EU", "Enter an ISO 4217 currency code, such as EUR or USD."),
         ("123", "Enter an ISO 4217 currency code, such as EUR or USD."),
+        ("DEM", "Enter an ISO 4217 currency code, such as EUR or USD."),  # withdrawn in 2002
         ("EURO", "At most 3 characters."),
         ("", "This field is required."),
         (None, "This field is required."),

@@ -150,6 +150,8 @@ def test_create_without_a_default_currency_is_refused(app, write):
         ({"company_name": "x" * 256}, "company_name"),
         ({"company_name": "Acme", "billing_country": "XY"}, "billing_country"),
         ({"company_name": "Acme", "billing_country": "Finland"}, "billing_country"),
+        ({"company_name": "Acme", "billing_country": "ZZ"}, "billing_country"),  # CLDR "unknown"
+        ({"company_name": "Acme", "billing_country": "EU"}, "billing_country"),  # not a country
         ({"company_name": "Acme", "shipping_country": "1A"}, "shipping_country"),
         ({"company_name": "Acme", "currency": "XYZ"}, "currency"),
         ({"company_name": "Acme", "currency": "USD"}, "currency"),
