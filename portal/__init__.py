@@ -25,11 +25,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import auth  # noqa: F401 - installs the user loader
-    from portal import database, models  # noqa: F401 - models must be imported for Alembic
+    from portal import (  # noqa: F401 - models must be imported for Alembic
+        auth,
+        database,
+        models,
+    )
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import select_locale
-    from portal.services import outbox
+    from portal.services import customer_search, outbox  # noqa: F401 - flush listeners
 
     db.init_app(app)
     database.init_app(app)

@@ -26,6 +26,7 @@ from portal.models.customers import (
     customer_group_members,
 )
 from portal.models.outbox import OutboxEmail
+from portal.models.search import CustomerSearchToken
 from portal.models.settings import Setting
 from portal.models.staff import ADMINISTRATOR, Role, RolePermission, Staff
 from portal.models.tickets import (
@@ -50,6 +51,7 @@ __all__ = [
     "Customer",
     "CustomerAddress",
     "CustomerGroup",
+    "CustomerSearchToken",
     "Estimate",
     "EstimateLine",
     "IdempotencyKey",

@@ -30,7 +30,15 @@ from portal.models import (
     customer_group_members,
 )
 from portal.models.base import utcnow
-from portal.services import billing, contacts, currencies, customers, numbering, passwords
+from portal.services import (
+    billing,
+    contacts,
+    currencies,
+    customer_search,
+    customers,
+    numbering,
+    passwords,
+)
 from portal.services import staff as staff_service
 from portal.services.money import round_money
 
@@ -321,6 +329,7 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None,
             for pos, (net, q, p, desc) in enumerate(specs)
         ]
         db.session.execute(insert(InvoiceLine), line_rows)
+        customer_search.rebuild(db.session, ids)
         db.session.commit()
         done += size
         if progress:

@@ -1,0 +1,26 @@
+"""The customer search index: lower-cased, accent-folded words of a customer and its contacts.
+
+A query term matches a customer when it is a prefix of one of its tokens, found with a plain
+B-tree range scan (``token >= term AND token < term || U+FFFF``) that works the same way on SQLite
+and PostgreSQL (the column uses the byte-ordered "C" collation there), so a search over 100,000
+customers does not scan them. See :mod:`portal.services.customer_search`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+TOKEN_LENGTH = 120
+TokenType = String(TOKEN_LENGTH).with_variant(String(TOKEN_LENGTH, collation="C"), "postgresql")
+
+
+class CustomerSearchToken(db.Model):
+    __tablename__ = "customer_search_tokens"
+
+    token: Mapped[str] = mapped_column(TokenType, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

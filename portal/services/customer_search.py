@@ -1,0 +1,239 @@
+"""Customer search: the token index and the scoped, paged query of the customer list.
+
+Tokens are kept current by a flush listener: whenever a customer or one of its contacts is
+created, changed or deleted, that customer's tokens are rebuilt in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, event, func, insert, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.extensions import db
+from portal.models import Contact, Customer, CustomerGroup, Staff, customer_group_members
+from portal.models.search import TOKEN_LENGTH, CustomerSearchToken
+from portal.services.scoping import visible_filter
+
+_SPLIT = re.compile(r"[^\w]+", re.UNICODE)
+_HIGH = "\uffff"
+SORTS = {
+    "name": (Customer.company_name, Customer.id),
+    "-name": (Customer.company_name.desc(), Customer.id.desc()),
+    "number": (Customer.number,),
+    "-number": (Customer.number.desc(),),
+    "city": (Customer.billing_city, Customer.company_name),
+    "-created": (Customer.created_at.desc(), Customer.id.desc()),
+}
+
+
+def fold(text: str) -> str:
+    """Lower-cases and strips accents: ``"García Søn"`` -> ``"garcia søn"`` (ø has no
+    decomposition and stays)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens_of(*values: str | None) -> set[str]:
+    """Whole words (split on white space), their alphanumeric parts, each folded."""
+    result: set[str] = set()
+    for value in values:
+        if not value:
+            continue
+        for word in fold(value).split():
+            result.add(word[:TOKEN_LENGTH])
+            result.update(part[:TOKEN_LENGTH] for part in _SPLIT.split(word) if part)
+    return result
+
+
+def customer_tokens(customer: Customer, contacts: Iterable[Contact]) -> set[str]:
+    values: list[str | None] = [
+        customer.company_name,
+        customer.number,
+        customer.vat_number,
+        customer.billing_city,
+        customer.billing_country,
+        customer.shipping_city,
+    ]
+    for contact in contacts:
+        values += [contact.first_name, contact.last_name, contact.email]
+    return tokens_of(*values)
+
+
+def rebuild(session: Session, customer_ids: Iterable[int]) -> None:
+    """Rebuilds the tokens of these customers from the database (Core statements)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    conn = session.connection()
+    conn.execute(delete(CustomerSearchToken).where(CustomerSearchToken.customer_id.in_(ids)))
+    customers = {
+        row.id: row
+        for row in conn.execute(
+            select(
+                Customer.id,
+                Customer.company_name,
+                Customer.number,
+                Customer.vat_number,
+                Customer.billing_city,
+                Customer.billing_country,
+                Customer.shipping_city,
+            ).where(Customer.id.in_(ids))
+        )
+    }
+    contact_values: dict[int, list[str | None]] = {}
+    for row in conn.execute(
+        select(Contact.customer_id, Contact.first_name, Contact.last_name, Contact.email).where(
+            Contact.customer_id.in_(ids)
+        )
+    ):
+        contact_values.setdefault(row.customer_id, []).extend(row[1:])
+    rows = [
+        {"customer_id": cid, "token": token}
+        for cid, c in customers.items()
+        for token in tokens_of(
+            c.company_name,
+            c.number,
+            c.vat_number,
+            c.billing_city,
+            c.billing_country,
+            c.shipping_city,
+            *contact_values.get(cid, []),
+        )
+    ]
+    if rows:
+        conn.execute(insert(CustomerSearchToken), rows)
+
+
+@event.listens_for(Session, "after_flush")
+def _reindex(session: Session, _ctx: Any) -> None:
+    touched: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Customer) and obj not in session.deleted and obj.id is not None:
+            touched.add(obj.id)
+        elif isinstance(obj, Contact) and obj.customer_id is not None:
+            touched.add(obj.customer_id)
+    deleted_customers = {o.id for o in session.deleted if isinstance(o, Customer)}
+    touched -= deleted_customers
+    if touched:
+        rebuild(session, touched)
+
+
+def rebuild_all(session: Session, chunk: int = 2000) -> int:
+    """Rebuilds the whole index (after a bulk load); returns the number of customers."""
+    ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))
+    for start in range(0, len(ids), chunk):
+        rebuild(session, ids[start : start + chunk])
+    return len(ids)
+
+
+# -- the customer list ------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerFilter:
+    q: str = ""
+    group_id: int | None = None
+    active: bool | None = None  # None: all
+    sort: str = "name"
+
+
+def _term_condition(term: str) -> Any:
+    folded = fold(term)[:TOKEN_LENGTH]
+    return Customer.id.in_(
+        select(CustomerSearchToken.customer_id).where(
+            CustomerSearchToken.token >= folded, CustomerSearchToken.token < folded + _HIGH
+        )
+    )
+
+
+def filtered(staff: Staff, flt: CustomerFilter) -> Any:
+    """The select of customers ``staff`` may see that match ``flt`` (not yet ordered)."""
+    stmt = select(Customer).where(visible_filter(staff, "customers", Customer))
+    terms = [t for t in flt.q.split() if fold(t)][:6]
+    if terms:
+        stmt = stmt.where(and_(*(_term_condition(t) for t in terms)))
+    if flt.group_id is not None:
+        stmt = stmt.where(
+            Customer.id.in_(
+                select(customer_group_members.c.customer_id).where(
+                    customer_group_members.c.group_id == flt.group_id
+                )
+            )
+        )
+    if flt.active is not None:
+        stmt = stmt.where(Customer.is_active.is_(flt.active))
+    return stmt
+
+
+def ordered(stmt: Any, sort: str) -> Any:
+    return stmt.order_by(*SORTS.get(sort, SORTS["name"]))
+
+
+@dataclass
+class Page:
+    items: list[Customer]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def iter_pages(
+        self, left_edge: int = 1, left_current: int = 2, right_current: int = 2, right_edge: int = 1
+    ) -> Iterable[int | None]:
+        last = 0
+        for num in range(1, self.pages + 1):
+            if (
+                num <= left_edge
+                or self.page - left_current <= num <= self.page + right_current
+                or num > self.pages - right_edge
+            ):
+                if last + 1 != num:
+                    yield None
+                yield num
+                last = num
+
+
+def search(staff: Staff, flt: CustomerFilter, page: int = 1, per_page: int = 100) -> Page:
+    """One page of the customer list: three queries whatever the page size (count, rows,
+    groups and contacts of the rows)."""
+    stmt = filtered(staff, flt)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(
+        ordered(stmt, flt.sort)
+        .options(selectinload(Customer.groups), selectinload(Customer.contacts))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(rows), page, per_page, total or 0)
+
+
+def groups() -> list[CustomerGroup]:
+    return list(db.session.scalars(select(CustomerGroup).order_by(CustomerGroup.name)))
+
+
+__all__ = ["CustomerFilter", "Page", "fold", "or_", "rebuild_all", "search", "tokens_of"]
