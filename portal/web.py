@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_percent
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import format_date, format_datetime, get_locale, refresh
 from flask_login import current_user
@@ -33,7 +34,9 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -106,7 +109,7 @@ def register_health(app: Flask) -> None:
     def healthz() -> Any:
         try:
             db.session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        except Exception:
             db.session.rollback()
             return jsonify({"status": "unavailable", "database": "unreachable"}), 503
         finally:
@@ -120,6 +123,12 @@ def register_template_helpers(app: Flask) -> None:
         if amount is None:
             return ""
         return format_money(amount, currency.code, str(get_locale()), currency.decimal_places)
+
+    @app.template_filter("percent")
+    def _percent(value: Decimal | None) -> str:
+        if value is None:
+            return ""
+        return format_percent(value / 100, locale=str(get_locale()), decimal_quantization=False)
 
     @app.template_filter("date")
     def _date(value: date | datetime | None, style: str = "medium") -> str:

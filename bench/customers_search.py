@@ -1,0 +1,74 @@
+"""Customer search at scale (issue 4): median time of /admin/customers?q=... against a bare
+Flask endpoint served by the same gunicorn in the same run, on 100,000 customers.
+
+    .venv/bin/python bench/customers_search.py                      # SQLite (bench/out/seed.db)
+    .venv/bin/python bench/customers_search.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+The database is migrated and seeded with ``seed-demo --customers 100000`` when it has fewer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import ROOT, Client, append_results, flask, median_ms, serve  # noqa: E402
+
+QUERIES = {
+    "name prefix": "Nordic Pix",
+    "VAT number": "FI700054321",
+    "contact email": "contact77777.1@bulk.example.com",
+    "no search (first 100)": None,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'seed.db'}")
+    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    args = parser.parse_args()
+    (ROOT / "bench" / "out").mkdir(exist_ok=True)
+    flask("db", "upgrade", database_url=args.database)
+    flask("seed-demo", "--customers", "100000", database_url=args.database)
+
+    with serve(args.database) as port:
+        client = Client(port)
+        client.login("/admin/login", "admin@example.com", "demo-admin-2026")
+        floor = median_ms(client.time("/_bench/bare", args.n))
+        rows = []
+        for label, q in QUERIES.items():
+            path = "/admin/customers" + (f"?q={quote(q)}" if q else "")
+            status, body = client.request("GET", path)
+            hits = body.count(b'class="customer-row"')
+            ms = median_ms(client.time(path, args.n))
+            rows.append((label, q or "", hits, ms, ms / floor))
+    backend = args.database.split(":", 1)[0].split("+")[0]
+    lines = [
+        f"## Customer search, 100,000 customers, {backend} ({datetime.date.today()})",
+        "",
+        f"Command: `.venv/bin/python bench/customers_search.py"
+        f"{'' if backend == 'sqlite' else ' --database ' + args.database}`; gunicorn, 1 worker,"
+        f" one keep-alive client, {args.n} requests each, medians.",
+        "",
+        f"Floor: bare Flask endpoint `/_bench/bare` {floor:.2f} ms.",
+        "",
+        "| request | query | rows shown | median | × floor | goal |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, q, hits, ms, ratio in rows:
+        goal = "≤ 3×" if q else "-"
+        lines.append(f"| {label} | `{q}` | {hits} | {ms:.2f} ms | {ratio:.2f} | {goal} |")
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        append_results(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""What belongs to one customer: contacts, additional addresses and internal notes."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.admin import bp
+from portal.admin.customer_forms import AddressForm, ContactForm, NoteForm
+from portal.admin.forms import language_choices
+from portal.admin.helpers import show_errors
+from portal.auth import permission_required
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.models import Contact, Customer, CustomerAddress, Note, Staff
+from portal.services import contacts, customer_records, email
+from portal.services.errors import DomainError
+from portal.services.scoping import get_customer_or_404
+
+
+def _me() -> Staff:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _card(customer_id: int, tab: str) -> ResponseReturnValue:
+    return redirect(url_for(".customer_card", customer_id=customer_id, tab=tab))
+
+
+def _contact_of(customer: Customer, contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.customer_id != customer.id:
+        abort(404)
+    return contact
+
+
+# -- contacts -------------------------------------------------------------------------------
+
+
+def _contact_form(contact: Contact | None = None) -> ContactForm:
+    form = ContactForm(obj=contact) if contact is not None else ContactForm()
+    form.language.choices = language_choices(_("The customer's language"))
+    if request.method == "GET":
+        if contact is None:
+            form.perm_invoices.data = form.perm_estimates.data = form.perm_tickets.data = True
+            form.send_welcome.data = True
+        else:
+            form.language.data = contact.language or ""
+            for p in ("invoices", "estimates", "tickets", "company"):
+                getattr(form, f"perm_{p}").data = getattr(contact, f"can_{p}")
+    return form
+
+
+@bp.route("/customers/<int:customer_id>/contacts/new", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def contact_create(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    form = _contact_form()
+    if form.validate_on_submit():
+        try:
+            contact = contacts.create_contact(customer, form.service_data())
+            if form.send_welcome.data:
+                email.queue_welcome(contact)
+        except DomainError as exc:
+            db.session.rollback()
+            customer = get_customer_or_404(customer_id, _me())
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Contact %(name)s was added.", name=contact.full_name), "success")
+            if form.send_welcome.data:
+                flash(
+                    _("A welcome email is on its way to %(email)s.", email=contact.email), "success"
+                )
+            return _card(customer_id, "contacts")
+    return render_template(
+        "admin/customers/contact_form.html", form=form, customer=customer, contact=None
+    )
+
+
+@bp.route("/customers/<int:customer_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def contact_edit(customer_id: int, contact_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    contact = _contact_of(customer, contact_id)
+    form = _contact_form(contact)
+    if form.validate_on_submit():
+        try:
+            data = form.service_data()
+            if contact.is_primary:
+                data.pop("is_primary")  # the primary changes by making another one primary
+            contacts.update_contact(contact, data)
+            if form.send_welcome.data:
+                email.queue_welcome(contact)
+        except DomainError as exc:
+            db.session.rollback()
+            customer = get_customer_or_404(customer_id, _me())
+            contact = _contact_of(customer, contact_id)
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Contact %(name)s was saved.", name=contact.full_name), "success")
+            return _card(customer_id, "contacts")
+    return render_template(
+        "admin/customers/contact_form.html", form=form, customer=customer, contact=contact
+    )
+
+
+@bp.post("/customers/<int:customer_id>/contacts/<int:contact_id>/<action>")
+@permission_required("customers.edit")
+def contact_action(customer_id: int, contact_id: int, action: str) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    contact = _contact_of(customer, contact_id)
+    if action not in ("primary", "activate", "deactivate", "delete", "welcome"):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        return _card(customer_id, "contacts")
+    name = contact.full_name
+    try:
+        if action == "primary":
+            contacts.set_primary(contact)
+            message = _("%(name)s is now the primary contact.", name=name)
+        elif action in ("activate", "deactivate"):
+            contacts.update_contact(contact, {"is_active": action == "activate"})
+            message = (
+                _("%(name)s was activated.", name=name)
+                if action == "activate"
+                else _("%(name)s was deactivated.", name=name)
+            )
+        elif action == "welcome":
+            email.queue_welcome(contact)
+            message = _("A welcome email is on its way to %(email)s.", email=contact.email)
+        else:
+            contacts.delete_contact(contact)
+            message = _("Contact %(name)s was deleted.", name=name)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return _card(customer_id, "contacts")
+
+
+# -- addresses ------------------------------------------------------------------------------
+
+
+@bp.route(
+    "/customers/<int:customer_id>/addresses/new",
+    methods=["GET", "POST"],
+    defaults={"address_id": None},
+)
+@bp.route("/customers/<int:customer_id>/addresses/<int:address_id>", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def address_edit(customer_id: int, address_id: int | None) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    address = None
+    if address_id is not None:
+        address = db.session.get(CustomerAddress, address_id)
+        if address is None or address.customer_id != customer.id:
+            abort(404)
+    form = AddressForm(obj=address) if address else AddressForm()
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        try:
+            customer_records.save_address(customer, address, data)
+        except DomainError as exc:
+            db.session.rollback()
+            customer = get_customer_or_404(customer_id, _me())
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The address was saved."), "success")
+            return _card(customer_id, "addresses")
+    return render_template(
+        "admin/customers/address_form.html", form=form, customer=customer, address=address
+    )
+
+
+@bp.post("/customers/<int:customer_id>/addresses/<int:address_id>/<action>")
+@permission_required("customers.edit")
+def address_action(customer_id: int, address_id: int, action: str) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    address = db.session.get(CustomerAddress, address_id)
+    if (
+        address is None
+        or address.customer_id != customer.id
+        or action not in ("headquarters", "delete")
+    ):
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        if action == "headquarters":
+            customer_records.set_headquarters(address)
+            flash(_("%(label)s is now the headquarters.", label=address.label), "success")
+        else:
+            customer_records.delete_address(address)
+            flash(_("The address was deleted."), "success")
+        db.session.commit()
+    return _card(customer_id, "addresses")
+
+
+# -- notes ----------------------------------------------------------------------------------
+
+
+@bp.post("/customers/<int:customer_id>/notes")
+@permission_required("customers.edit")
+def note_add(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            customer_records.add_note(customer, _me(), {"body": form.body.data})
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The note was added."), "success")
+    else:
+        flash(_("Write the note first."), "error")
+    return _card(customer_id, "notes")
+
+
+@bp.post("/customers/<int:customer_id>/notes/<int:note_id>/delete")
+@permission_required("customers.edit")
+def note_delete(customer_id: int, note_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    note = db.session.get(Note, note_id)
+    if note is None or note.customer_id != customer.id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        customer_records.delete_note(note)
+        db.session.commit()
+        flash(_("The note was deleted."), "success")
+    return _card(customer_id, "notes")

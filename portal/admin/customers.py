@@ -1,0 +1,338 @@
+"""Customers: the searchable list, create (full and quick), edit, card, activate, delete,
+bulk actions and CSV export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.admin import bp
+from portal.admin.customer_forms import BulkForm, CustomerForm, QuickCustomerForm
+from portal.admin.forms import language_choices
+from portal.admin.helpers import page_number, show_errors
+from portal.auth import permission_required
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.models import (
+    Currency,
+    Customer,
+    CustomerGroup,
+    Estimate,
+    Invoice,
+    Staff,
+    TaxClass,
+    Ticket,
+)
+from portal.services import contacts, customer_import, customer_records, customers, reference
+from portal.services.customer_search import SORTS, CustomerFilter, filtered, ordered, search
+from portal.services.errors import DomainError
+from portal.services.scoping import can_view, get_customer_or_404, scope_query
+
+LIST_SIZE = 100
+TABS = ("profile", "contacts", "addresses", "invoices", "estimates", "tickets", "notes", "activity")
+
+
+def _me() -> Staff:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _filter_from_args() -> CustomerFilter:
+    group = request.args.get("group", "")
+    active = request.args.get("active", "")
+    sort = request.args.get("sort", "name")
+    return CustomerFilter(
+        q=(request.args.get("q") or "").strip()[:200],
+        group_id=int(group) if group.isdigit() else None,
+        active={"1": True, "0": False}.get(active),
+        sort=sort if sort in SORTS else "name",
+    )
+
+
+def _fill_choices(form: CustomerForm) -> None:
+    currencies = db.session.scalars(select(Currency).order_by(Currency.code)).all()
+    form.currency.choices = [(c.code, f"{c.code} ({c.symbol})") for c in currencies]
+    form.language.choices = language_choices(_("Default language"))
+    form.groups.choices = [(g.id, g.name) for g in reference_groups()]
+    form.tax_class_id.choices = [("", _("None"))] + [
+        (str(t.id), t.name) for t in db.session.scalars(select(TaxClass).order_by(TaxClass.name))
+    ]
+
+
+def reference_groups() -> list[CustomerGroup]:
+    return list(db.session.scalars(select(CustomerGroup).order_by(CustomerGroup.name)))
+
+
+# -- list -----------------------------------------------------------------------------------
+
+
+@bp.get("/customers")
+@permission_required("customers.view", "customers.view_own")
+def customer_list() -> ResponseReturnValue:
+    flt = _filter_from_args()
+    page = search(_me(), flt, page=page_number(), per_page=LIST_SIZE)
+    bulk = BulkForm()
+    bulk.action.choices = [("group", _("Add to group")), ("deactivate", _("Deactivate"))]
+    groups = reference_groups()
+    bulk.group_id.choices = [(str(g.id), g.name) for g in groups]
+    quick = QuickCustomerForm()
+    return render_template(
+        "admin/customers/list.html",
+        page=page,
+        flt=flt,
+        groups=groups,
+        bulk=bulk,
+        quick=quick,
+        sorts=SORTS,
+    )
+
+
+@bp.get("/customers/export.csv")
+@permission_required("customers.view", "customers.view_own")
+def customer_export() -> ResponseReturnValue:
+    flt = _filter_from_args()
+    stmt = ordered(filtered(_me(), flt), flt.sort).options(
+        selectinload(Customer.groups), selectinload(Customer.contacts)
+    )
+
+    def rows() -> Any:
+        # Batches of 500 keep memory flat for any list size.
+        yield from customer_import.export_csv(
+            db.session.scalars(stmt.execution_options(yield_per=500))
+        )
+
+    filename = f"customers-{date.today().isoformat()}.csv"
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/customers/bulk")
+@permission_required("customers.edit")
+def customer_bulk() -> ResponseReturnValue:
+    form = BulkForm()
+    form.action.choices = [("group", ""), ("deactivate", "")]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:LIST_SIZE]
+    if not form.validate_on_submit() or not ids:
+        flash(_("Choose customers and an action first."), "error")
+        return redirect(url_for(".customer_list"))
+    visible = list(
+        db.session.scalars(
+            scope_query(select(Customer.id).where(Customer.id.in_(ids)), _me(), "customers")
+        )
+    )
+    if form.action.data == "group":
+        group = db.session.get(CustomerGroup, int(form.group_id.data or 0) or -1)
+        if group is None:
+            flash(_("Choose a group."), "error")
+            return redirect(url_for(".customer_list"))
+        added = reference.assign_group(visible, group)
+        message = ngettext(
+            "%(num)d customer was added to %(group)s.",
+            "%(num)d customers were added to %(group)s.",
+            added,
+            group=group.name,
+        )
+    else:
+        changed = 0
+        for customer in db.session.scalars(select(Customer).where(Customer.id.in_(visible))):
+            if customer.is_active:
+                customers.set_active(customer, False)
+                changed += 1
+        message = ngettext(
+            "%(num)d customer was deactivated.", "%(num)d customers were deactivated.", changed
+        )
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".customer_list"))
+
+
+# -- create and edit ------------------------------------------------------------------------
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@permission_required("customers.create")
+def customer_create() -> ResponseReturnValue:
+    form = CustomerForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        default = customers.default_currency()
+        form.currency.data = default.code if default else None
+    if form.validate_on_submit():
+        try:
+            customer = customers.create_customer(form.service_data(creating=True))
+            if not _me().has_permission("customers.view"):
+                customer.admins.append(_me())  # a view_own creator keeps seeing it
+            db.session.flush()
+        except DomainError as exc:
+            db.session.rollback()
+            _fill_choices(form)
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Customer %(name)s was created.", name=customer.company_name), "success")
+            return redirect(url_for(".customer_card", customer_id=customer.id))
+    return render_template("admin/customers/form.html", form=form, customer=None)
+
+
+@bp.post("/customers/quick")
+@permission_required("customers.create")
+def customer_quick_create() -> ResponseReturnValue:
+    form = QuickCustomerForm()
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {errors[0]}", "error")
+        return redirect(url_for(".customer_list"))
+    try:
+        customer = customers.create_customer({"company_name": form.company_name.data})
+        if not _me().has_permission("customers.view"):
+            customer.admins.append(_me())
+        if form.email.data or form.first_name.data or form.last_name.data:
+            contacts.create_contact(
+                customer,
+                {
+                    "first_name": form.first_name.data or "",
+                    "last_name": form.last_name.data or "",
+                    "email": form.email.data or "",
+                },
+            )
+    except DomainError as exc:
+        db.session.rollback()
+        for name, message in exc.fields.items():
+            flash(f"{name.replace('_', ' ')}: {message}", "error")
+        if not exc.fields:
+            flash(exc.message, "error")
+        return redirect(url_for(".customer_list"))
+    db.session.commit()
+    flash(_("Customer %(name)s was created.", name=customer.company_name), "success")
+    return redirect(url_for(".customer_card", customer_id=customer.id))
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def customer_edit(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    form = CustomerForm(obj=customer)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.currency.data = customer.currency.code
+        form.language.data = customer.language or ""
+        form.groups.data = [g.id for g in customer.groups]
+        form.tax_class_id.data = str(customer.tax_class_id or "")
+        form.invoice_fields_text.data = ", ".join(customer.invoice_fields or [])
+    if form.validate_on_submit():
+        try:
+            customers.update_customer(customer, form.service_data(creating=False))
+        except DomainError as exc:
+            db.session.rollback()
+            customer = get_customer_or_404(customer_id, _me())
+            _fill_choices(form)
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Customer %(name)s was saved.", name=customer.company_name), "success")
+            return redirect(url_for(".customer_card", customer_id=customer.id))
+    return render_template("admin/customers/form.html", form=form, customer=customer)
+
+
+@bp.post("/customers/<int:customer_id>/active")
+@permission_required("customers.edit")
+def customer_set_active(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    if EmptyForm().validate_on_submit():
+        active = request.form.get("active") == "1"
+        customers.set_active(customer, active)
+        db.session.commit()
+        flash(
+            _("%(name)s is active again.", name=customer.company_name)
+            if active
+            else _("%(name)s was made inactive.", name=customer.company_name),
+            "success",
+        )
+    return redirect(url_for(".customer_card", customer_id=customer_id))
+
+
+@bp.post("/customers/<int:customer_id>/delete")
+@permission_required("customers.delete")
+def customer_delete(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me())
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for(".customer_card", customer_id=customer_id))
+    name = customer.company_name
+    try:
+        customers.delete_customer(customer)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".customer_card", customer_id=customer_id))
+    db.session.commit()
+    flash(_("Customer %(name)s was deleted.", name=name), "success")
+    return redirect(url_for(".customer_list"))
+
+
+# -- the card -------------------------------------------------------------------------------
+
+
+@bp.get("/customers/<int:customer_id>")
+@permission_required("customers.view", "customers.view_own")
+def customer_card(customer_id: int) -> ResponseReturnValue:
+    me = _me()
+    customer = get_customer_or_404(customer_id, me)
+    tab = request.args.get("tab", "profile")
+    if tab not in TABS:
+        tab = "profile"
+    context: dict[str, Any] = {
+        "customer": customer,
+        "tab": tab,
+        "tabs": TABS,
+        "action_form": EmptyForm(),
+        "today": date.today(),
+    }
+    if tab == "invoices" and can_view(me, "invoices"):
+        context["invoices"] = db.session.scalars(
+            scope_query(
+                select(Invoice).where(Invoice.customer_id == customer.id), me, "invoices", Invoice
+            )
+            .order_by(Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
+            .limit(100)
+        ).all()
+        context["invoice_count"] = db.session.scalar(
+            select(func.count()).select_from(Invoice).where(Invoice.customer_id == customer.id)
+        )
+    elif tab == "estimates" and can_view(me, "estimates"):
+        context["estimates"] = db.session.scalars(
+            scope_query(
+                select(Estimate).where(Estimate.customer_id == customer.id),
+                me,
+                "estimates",
+                Estimate,
+            )
+            .order_by(Estimate.id.desc())
+            .limit(100)
+        ).all()
+    elif tab == "tickets" and can_view(me, "tickets"):
+        context["tickets"] = db.session.scalars(
+            scope_query(
+                select(Ticket).where(Ticket.customer_id == customer.id), me, "tickets", Ticket
+            )
+            .options(selectinload(Ticket.contact))
+            .order_by(Ticket.last_message_at.desc())
+            .limit(100)
+        ).all()
+    elif tab == "notes":
+        from portal.admin.customer_forms import NoteForm
+
+        context["notes"] = customer_records.notes(customer.id)
+        context["note_form"] = NoteForm()
+    elif tab == "activity":
+        context["activity"] = customer_records.activity(customer.id)
+    return render_template("admin/customers/card.html", **context)
