@@ -111,7 +111,10 @@ def save_tax_rate(rate: TaxRate | None, data: Mapping[str, Any]) -> TaxRate:
         _name(rate, data, errors)
         message = _("Enter a percentage between 0 and 100.")
         try:
-            percent = parse_decimal(data.get("percent"), "percent", message)
+            raw = str(data.get("percent") or "").strip()
+            if "," in raw and "." not in raw:
+                raw = raw.replace(",", ".")  # a decimal comma, as most of our locales write it
+            percent = parse_decimal(raw, "percent", message)
         except Exception:
             percent = None
         if percent is None or not Decimal(0) <= percent <= Decimal(100):
