@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from datetime import date
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -11,14 +13,18 @@ from sqlalchemy import func, select
 
 from portal.database import begin_write
 from portal.extensions import db
-from portal.models import OutboxEmail, Role, Staff
-from portal.services import demo, outbox
+from portal.models import Invoice, OutboxEmail, Role, Staff
+from portal.services import demo, outbox, recurring
+from portal.services import pdf as _pdf  # noqa: F401 - registers the PDF email attachments
 from portal.services import staff as staff_service
 from portal.services.audit import SYSTEM, acting_as
 from portal.services.errors import DomainError
 
 staff_cli = AppGroup("staff", help="Staff members.")
 outbox_cli = AppGroup("outbox", help="The email outbox.")
+api_token_cli = AppGroup("api-token", help="Integration API tokens.")
+webhooks_cli = AppGroup("webhooks", help="Webhook deliveries of the integration API.")
+invoices_cli = AppGroup("invoices", help="Recurring invoices and payment reminders (for cron).")
 
 
 @outbox_cli.command("send")
@@ -116,7 +122,163 @@ def seed_demo(customers: int | None) -> None:
     click.echo(demo.logins_text(current_app.config["BASE_URL"]))
 
 
+@invoices_cli.command("recur")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as of this date (YYYY-MM-DD); default today.",
+)
+@click.option("--no-email", is_flag=True, help="Create and issue, but queue no emails.")
+def invoices_recur(today: Any, no_email: bool) -> None:
+    """Creates and issues the due recurring invoices; running it again the same day creates
+    nothing new."""
+    day: date = today.date() if today else date.today()
+    with acting_as(SYSTEM):
+        begin_write()
+        try:
+            result = recurring.run_recurring(day, send=not no_email)
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from None
+        numbers = [
+            f"{child.number} (from {parent_number})"
+            for child, parent_number in (
+                (c, db.session.get(Invoice, c.recurring_parent_id).number)  # type: ignore[union-attr]
+                for c in result.created
+            )
+        ]
+        db.session.commit()
+    if not numbers:
+        click.echo(f"No recurring invoices due on {day.isoformat()}.")
+        return
+    for line in numbers:
+        click.echo(f"Issued {line}")
+    click.echo(f"Created {len(numbers)} invoice(s), queued {result.emailed} email(s).")
+
+
+@invoices_cli.command("remind")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as of this date (YYYY-MM-DD); default today.",
+)
+def invoices_remind(today: Any) -> None:
+    """Queues one payment reminder per overdue invoice and reminder interval."""
+    day: date = today.date() if today else date.today()
+    with acting_as(SYSTEM):
+        begin_write()
+        result = recurring.run_reminders(day)
+        reminded = [
+            f"{i.number} to {recurring._recipient(i.customer).email}"  # type: ignore[union-attr]
+            for i in result.reminded
+        ]
+        skipped = [i.number for i in result.skipped]
+        db.session.commit()
+    for line in reminded:
+        click.echo(f"Reminder queued: {line}")
+    for number in skipped:
+        click.echo(f"Skipped {number}: the customer has no active contact.", err=True)
+    click.echo(f"Queued {len(reminded)} reminder(s).")
+
+
+@api_token_cli.command("create")
+@click.option("--name", required=True, help="Who uses the token, e.g. the finance system.")
+@click.option(
+    "--scopes", default="read write", show_default=True, help="read, write or both (quoted)."
+)
+def api_token_create(name: str, scopes: str) -> None:
+    """Creates a token and prints it once, alone on the last line (only its hash is kept)."""
+    from portal.services import api_tokens
+
+    with acting_as(SYSTEM):
+        begin_write()
+        try:
+            token, raw = api_tokens.create_token(name, scopes.replace(",", " ").split())
+        except DomainError as exc:
+            details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
+            raise click.ClickException(details) from None
+        db.session.commit()
+    click.echo(f"Created API token #{token.id} {token.name!r} (scopes: {token.scopes}).")
+    click.echo("Store it now: it is shown only once.")
+    click.echo(raw)
+
+
+@api_token_cli.command("list")
+def api_token_list() -> None:
+    """Lists tokens with their prefix, scopes, last use and state."""
+    from portal.services import api_tokens
+
+    for token in api_tokens.all_tokens():
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        state = "revoked" if token.revoked_at else "active"
+        click.echo(
+            f"#{token.id:<4} {token.prefix}... {state:<7} {token.scopes:<10} used {used} "
+            f"{token.name}"
+        )
+
+
+@api_token_cli.command("revoke")
+@click.argument("token_id", type=int)
+def api_token_revoke(token_id: int) -> None:
+    """Revokes a token: it stops working at once."""
+    from portal.models import ApiToken
+    from portal.services import api_tokens
+
+    with acting_as(SYSTEM):
+        begin_write()
+        token = db.session.get(ApiToken, token_id)
+        if token is None:
+            raise click.ClickException(f"No API token #{token_id}.")
+        try:
+            api_tokens.revoke(token)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+    click.echo(f"Revoked API token #{token_id}.")
+
+
+@webhooks_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running as a worker.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+@click.option("--max-loops", type=int, default=None, hidden=True)
+def webhooks_send(loop: bool, interval: float, max_loops: int | None) -> None:
+    """Delivers queued webhook events, with retries."""
+    from portal.services import webhooks
+
+    rounds = 0
+    while True:
+        sent, failed = webhooks.deliver()
+        if sent or failed or not loop:
+            click.echo(f"delivered {sent}, failed {failed}")
+        rounds += 1
+        if not loop or (max_loops is not None and rounds >= max_loops):
+            break
+        db.session.remove()
+        time.sleep(interval)
+
+
+@webhooks_cli.command("show")
+@click.option("--limit", default=50, show_default=True)
+def webhooks_show(limit: int) -> None:
+    """Lists the latest deliveries with their state."""
+    from portal.services import webhooks
+
+    rows = webhooks.recent_deliveries(limit)
+    if not rows:
+        click.echo("No webhook deliveries.")
+    for row in rows:
+        line = f"#{row.id:<5} {row.status:<9} {row.event:<17} webhook #{row.webhook_id}"
+        if row.last_error:
+            line += f" | attempts {row.attempts}, last error: {row.last_error}"
+        click.echo(line)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(invoices_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(api_token_cli)
+    app.cli.add_command(webhooks_cli)

@@ -60,7 +60,7 @@ class LineMixin:
     net_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
     @declared_attr
-    def tax_rate_id(cls) -> Mapped[int | None]:  # noqa: N805
+    def tax_rate_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("tax_rates.id", ondelete="SET NULL"))
 
 
@@ -83,23 +83,23 @@ class DocumentMixin(TimestampMixin):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
 
     @declared_attr
-    def customer_id(cls) -> Mapped[int]:  # noqa: N805
+    def customer_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
 
     @declared_attr
-    def currency_id(cls) -> Mapped[int]:  # noqa: N805
+    def currency_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("currencies.id", ondelete="RESTRICT"))
 
     @declared_attr
-    def customer(cls) -> Mapped[Customer]:  # noqa: N805
+    def customer(cls) -> Mapped[Customer]:
         return relationship(Customer)
 
     @declared_attr
-    def currency(cls) -> Mapped[Currency]:  # noqa: N805
+    def currency(cls) -> Mapped[Currency]:
         return relationship(Currency, lazy="joined")
 
 

@@ -22,8 +22,10 @@ TEMPLATES = (
     "password_reset",
     "invoice_issued",
     "estimate_sent",
+    "payment_reminder",
     "ticket_reply_contact",
     "ticket_staff_notification",
+    "registration_staff",
 )
 
 
