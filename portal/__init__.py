@@ -32,7 +32,7 @@ def register_extensions(app: Flask) -> None:
     )
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import select_locale
-    from portal.services import customer_search, outbox  # noqa: F401 - flush listeners
+    from portal.services import customer_search, outbox, pdf  # noqa: F401 - flush listeners
 
     db.init_app(app)
     database.init_app(app)
@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     outbox.init_app(app)
+    pdf.register_renderers()
 
 
 def register_blueprints(app: Flask) -> None:

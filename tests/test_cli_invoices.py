@@ -3,12 +3,10 @@ print, that a second run does nothing, and that numbers issued from the CLI stay
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy import text as sql_text
 
 from portal.extensions import db
 from portal.models import Invoice, OutboxEmail
@@ -16,15 +14,6 @@ from portal.services import billing
 from portal.services.audit import SYSTEM, acting_as
 
 LINE = {"description": "Monthly support", "quantity": "1", "unit_price": "500", "tax_rate": "24"}
-
-
-@pytest.fixture(autouse=True)
-def _credit_notes_first(app) -> Iterator[None]:
-    yield
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        conn.execute(sql_text("DELETE FROM payments"))
-        conn.execute(sql_text("DELETE FROM invoices WHERE credited_invoice_id IS NOT NULL"))
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ invoices, reminders and statements."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,17 +28,6 @@ from portal.services.audit import SYSTEM, acting_as
 from portal.services.errors import ConflictError, ValidationError
 
 LINE = {"description": "Consulting", "quantity": "2", "unit_price": "100.00", "tax_rate": "24"}
-
-
-@pytest.fixture(autouse=True)
-def _credit_notes_first(app) -> Iterator[None]:
-    """tests/conftest.py empties ``invoices`` in one DELETE; SQLite checks the RESTRICT
-    foreign key of a credit note on its invoice row by row, so credit notes go first."""
-    yield
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        conn.execute(sql_text("DELETE FROM payments"))
-        conn.execute(sql_text("DELETE FROM invoices WHERE credited_invoice_id IS NOT NULL"))
 
 
 def _count(model) -> int:

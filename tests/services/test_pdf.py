@@ -14,23 +14,11 @@ from pathlib import Path
 import pytest
 from babel.support import NullTranslations
 from pypdf import PdfReader
-from sqlalchemy import text as sql_text
 
 from portal.extensions import db
 from portal.models import Invoice
 from portal.services import billing, estimates, outbox, payments, pdf, statements
 from portal.services.audit import SYSTEM, acting_as
-
-
-@pytest.fixture(autouse=True)
-def _credit_notes_first(app) -> Iterator[None]:
-    """tests/conftest.py empties ``invoices`` in one DELETE; SQLite checks the RESTRICT
-    foreign key of a credit note on its invoice row by row, so credit notes go first."""
-    yield
-    db.session.rollback()
-    with db.engine.begin() as conn:
-        conn.execute(sql_text("DELETE FROM payments"))
-        conn.execute(sql_text("DELETE FROM invoices WHERE credited_invoice_id IS NOT NULL"))
 
 
 @pytest.fixture(autouse=True)
