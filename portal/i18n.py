@@ -24,7 +24,7 @@ def default_locale() -> str:
 
     try:
         configured = settings.get("default_language")
-    except Exception:  # noqa: BLE001 - no database yet (first start, health checks)
+    except Exception:
         configured = None
     if configured in LANGUAGES:
         return configured

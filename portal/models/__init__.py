@@ -12,6 +12,7 @@ from portal.models.billing import (
     NumberSequence,
     Payment,
 )
+from portal.models.contact_security import ContactRecoveryCode
 from portal.models.customers import (
     CONTACT_PERMISSIONS,
     Contact,
@@ -47,6 +48,7 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "Contact",
+    "ContactRecoveryCode",
     "Currency",
     "Customer",
     "CustomerAddress",

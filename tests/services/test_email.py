@@ -219,6 +219,10 @@ def _contexts(make_invoice, make_estimate, make_contact):
         "ticket_staff_notification": {**base, "name": "Sam", "ticket": ticket, "is_new": True,
                                       "author_name": "Aino", "priority_label": "high",
                                       "message": "Help"},
+        "payment_reminder": {**base, "contact": contact, "invoice": invoice,
+                             "days_overdue": 12},
+        "registration_staff": {**base, "staff": {"name": "Sam"}, "customer": contact.customer,
+                               "contact": contact},
     }
 
 

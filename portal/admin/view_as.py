@@ -1,0 +1,30 @@
+""" "View as contact": opens the client portal as one contact, read-only and audited (see
+:mod:`portal.services.view_as`; the portal guard enforces the read-only mode)."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.admin import bp
+from portal.auth import permission_required
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.services import view_as
+
+
+@bp.post("/contacts/<int:contact_id>/view-as")
+@permission_required("customers.edit")
+def view_as_contact(contact_id: int) -> ResponseReturnValue:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    staff = current_user._get_current_object()
+    contact = view_as.viewable_contact(staff, contact_id)
+    if contact is None:
+        abort(404)
+    marker = view_as.start(staff, contact)
+    db.session.commit()
+    session[view_as.SESSION_KEY] = marker
+    return redirect(url_for("clients.index"))

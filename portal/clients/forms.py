@@ -1,0 +1,143 @@
+"""Portal forms: field shapes only. The rules live in :mod:`portal.services.portal_accounts`,
+whose field errors the views put next to these fields."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.i18n import LANGUAGES
+from portal.models import CONTACT_PERMISSIONS
+
+
+def language_choices(empty_label: str) -> list[tuple[str, str]]:
+    return [("", empty_label), *LANGUAGES.items()]
+
+
+def permission_labels() -> dict[str, str]:
+    return {
+        "invoices": _l("Invoices"),
+        "estimates": _l("Estimates"),
+        "tickets": _l("Support tickets"),
+        "company": _l("Company profile and contacts"),
+    }
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)]
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
+    )
+
+
+class RegisterForm(FlaskForm):
+    company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=255)])
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=120)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
+
+
+class LanguageSwitchForm(FlaskForm):
+    language = SelectField(_l("Language"), validate_choice=True)
+    next = HiddenField()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = list(LANGUAGES.items())
+
+
+class ProfileForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=120)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
+    language = SelectField(_l("Language"), validate_choice=True, default="")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(min=10, max=1024, message=_l("Use at least 10 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class CompanyForm(FlaskForm):
+    company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=255)])
+    vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=64)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
+    billing_street = StringField(_l("Street"), validators=[Optional(), Length(max=255)])
+    billing_zip = StringField(_l("Postal code"), validators=[Optional(), Length(max=32)])
+    billing_city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    billing_state = StringField(_l("State or region"), validators=[Optional(), Length(max=120)])
+    billing_country = StringField(
+        _l("Country (two-letter code)"), validators=[Optional(), Length(max=2)]
+    )
+    shipping_street = StringField(_l("Street"), validators=[Optional(), Length(max=255)])
+    shipping_zip = StringField(_l("Postal code"), validators=[Optional(), Length(max=32)])
+    shipping_city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    shipping_state = StringField(_l("State or region"), validators=[Optional(), Length(max=120)])
+    shipping_country = StringField(
+        _l("Country (two-letter code)"), validators=[Optional(), Length(max=2)]
+    )
+
+
+class InviteForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=120)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    language = SelectField(_l("Language"), validate_choice=True, default="")
+    permissions = MultiCheckboxField(_l("May use"), choices=[], validate_choice=False)
+
+
+class MemberForm(FlaskForm):
+    permissions = MultiCheckboxField(_l("May use"), choices=[], validate_choice=False)
+
+
+class MemberActiveForm(FlaskForm):
+    active = BooleanField()
+
+
+def set_permission_choices(field: MultiCheckboxField, allowed: list[str]) -> None:
+    labels = permission_labels()
+    field.choices = [(p, labels[p]) for p in CONTACT_PERMISSIONS if p in allowed]
