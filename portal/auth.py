@@ -6,11 +6,10 @@ bumped ``session_version`` (logout, password change, deactivation) ends every ol
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-
-import secrets
 
 from flask import abort, session
 from flask_login import current_user, login_user, logout_user
@@ -87,7 +86,10 @@ def permission_required(*names: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        # Stacked decorators all apply; ``permission_groups`` lists them (each one any-of).
+        inner = getattr(view, "permission_groups", ())
         wrapped.permission = names  # type: ignore[attr-defined]
+        wrapped.permission_groups = (names, *inner)  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -105,6 +107,7 @@ def staff_required(view: F) -> F:
         return view(*args, **kwargs)
 
     wrapped.permission = ()  # type: ignore[attr-defined]
+    wrapped.permission_groups = getattr(view, "permission_groups", ())  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]
 
 

@@ -1,9 +1,18 @@
-"""Staff blueprint (``/admin``). Every view needs a signed-in staff member (the guard below);
-views add ``@permission_required`` for their area."""
+"""Staff blueprint (``/admin``).
+
+Authorization has three layers: this blueprint's guard (a signed-in, active staff member whose
+session version is current - checked by the user loader on every request - and, when an
+Administrator requires it, two-factor sign-in set up); ``@permission_required`` (or
+``@staff_required`` for the few pages every member may open) on every view; and the scoped
+queries of :mod:`portal.services.scoping` for ``view_own``. ``tests/admin/test_access.py`` walks
+``url_map`` and fails on any admin view without one of the two decorators.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.auth import is_staff
@@ -11,14 +20,45 @@ from portal.auth import is_staff
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 #: Endpoints reachable without a staff session.
-PUBLIC_ENDPOINTS = {"admin.login", "admin.reset_password", "admin.reset_password_token"}
+PUBLIC_ENDPOINTS = {
+    "admin.login",
+    "admin.login_two_factor",
+    "admin.reset_password",
+    "admin.reset_password_token",
+}
+#: Endpoints a member without two-factor sign-in may still use when it is required.
+TWO_FACTOR_SETUP_ENDPOINTS = {"admin.two_factor", "admin.logout"}
 
 
 @bp.before_request
 def require_staff() -> Response | None:
-    if request.endpoint in PUBLIC_ENDPOINTS or is_staff():
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    if not is_staff():
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    if request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS and not current_user.totp_secret:
+        from portal.services import settings
+
+        if settings.get("require_staff_2fa"):
+            flash(_("Set up two-factor sign-in to continue."), "error")
+            return redirect(url_for("admin.two_factor"))
+    return None
 
 
-from portal.admin import views  # noqa: E402,F401
+from portal.admin import (  # noqa: E402,F401
+    account,
+    api_tokens,
+    customer_admins,
+    customer_import,
+    customer_parts,
+    customers,
+    dashboard,
+    helpers,
+    outbox,
+    reference,
+    sessions,
+    settings_views,
+    staff,
+    tickets,
+    view_as,
+)

@@ -1,0 +1,19 @@
+"""The dashboard: outstanding and overdue per currency, open estimates, open tickets."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.admin import bp
+from portal.auth import staff_required
+from portal.models.base import utcnow
+from portal.services.dashboard import summary
+
+
+@bp.get("/")
+@staff_required
+def index() -> ResponseReturnValue:
+    figures = summary(current_user._get_current_object(), utcnow().date())
+    return render_template("admin/dashboard.html", figures=figures)

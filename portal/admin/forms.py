@@ -1,0 +1,95 @@
+"""Admin forms. Field shapes only: the business rules live in the services, whose field errors
+the views put next to these fields."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from portal.i18n import LANGUAGES
+
+
+def language_choices(empty_label: str) -> list[tuple[str, str]]:
+    return [("", empty_label), *LANGUAGES.items()]
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+
+
+class StaffForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    role_id = SelectField(_l("Role"), coerce=int, validate_choice=True)
+    language = SelectField(_l("Language"), validate_choice=True)
+    send_link = BooleanField(_l("Email a link to choose a password"), default=True)
+
+
+class RoleForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=255)])
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language of the admin"), validate_choice=True)
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(min=10, max=1024, message=_l("Use at least 10 characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)]
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
+    )
+
+
+class SettingsForm(FlaskForm):
+    company_name = StringField(_l("Company name"), validators=[Length(max=255)])
+    company_address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=1000)])
+    company_vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=64)])
+    company_email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    company_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
+    logo = FileField(_l("Logo (PNG, JPEG, WebP or GIF, at most 2 MB)"))
+    remove_logo = BooleanField(_l("Remove the current logo"))
+    invoice_prefix = StringField(_l("Invoice number prefix"), validators=[Length(max=12)])
+    estimate_prefix = StringField(_l("Estimate number prefix"), validators=[Length(max=12)])
+    registration_enabled = BooleanField(_l("Clients may register in the portal"))
+    default_language = SelectField(_l("Default language"), validate_choice=True)
+    require_staff_2fa = BooleanField(_l("Require two-factor sign-in for all staff"))
+
+
+class AssignAdminForm(FlaskForm):
+    staff_id = SelectField(_l("Staff member"), coerce=int, validate_choice=True)

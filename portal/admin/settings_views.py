@@ -1,0 +1,64 @@
+"""Company settings: details and logo, number prefixes, registration, languages, 2FA rule."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from portal.admin import bp
+from portal.admin.forms import SettingsForm, language_choices
+from portal.admin.helpers import show_errors
+from portal.auth import permission_required
+from portal.extensions import db
+from portal.services import company, settings
+from portal.services.errors import ValidationError
+
+
+def _form() -> SettingsForm:
+    values = settings.get_all()
+    values["default_language"] = values.get("default_language") or ""
+    form = SettingsForm(data={k: values.get(k) for k in company.EDITABLE})
+    form.default_language.choices = language_choices(_("Server default"))
+    return form
+
+
+def _page(form: SettingsForm) -> str:
+    return render_template(
+        "admin/settings.html", form=form, logo=settings.get("logo_path"), editable=True
+    )
+
+
+@bp.get("/settings")
+@permission_required("settings.view")
+def settings_page() -> ResponseReturnValue:
+    return _page(_form())
+
+
+@bp.post("/settings")
+@permission_required("settings.edit")
+def settings_save() -> ResponseReturnValue:
+    form = _form()
+    if form.validate_on_submit():
+        upload = form.logo.data
+        logo = (upload.filename or "", upload.read()) if upload and upload.filename else None
+        try:
+            company.save(form.data, logo, bool(form.remove_logo.data))
+        except ValidationError as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The settings were saved."), "success")
+            return redirect(url_for(".settings_page"))
+    return _page(form), 422
+
+
+@bp.get("/settings/logo")
+@permission_required("settings.view")
+def settings_logo() -> ResponseReturnValue:
+    found = company.logo_file(settings.get("logo_path"))
+    if found is None:
+        abort(404)
+    path, content_type = found
+    return send_file(path, mimetype=content_type, max_age=300)
