@@ -109,7 +109,7 @@ def team_member_active(id: int) -> ResponseReturnValue:
             message = (
                 _("%(name)s can sign in again.", name=member.full_name)
                 if member.is_active
-                else _("%(name)s has been deactivated and signed out.", name=member.full_name)
+                else _("%(name)s was deactivated and signed out.", name=member.full_name)
             )
             flash(message, "success")
     return redirect(url_for(".team_member", id=member.id))

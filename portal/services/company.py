@@ -76,7 +76,7 @@ def validate_logo(filename: str, data: bytes) -> tuple[str, bytes]:
     if fmt not in LOGO_FORMATS:
         raise fail(_("Upload a PNG, JPEG, WebP or GIF image."))
     if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
-        raise fail(_("The image is larger than %(n)d pixels.", n=LOGO_MAX_PIXELS))
+        raise fail(_("The image is wider or taller than %(n)d pixels.", n=LOGO_MAX_PIXELS))
     return LOGO_FORMATS[fmt][0], data
 
 
