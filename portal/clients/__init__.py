@@ -161,4 +161,5 @@ from portal.clients import (  # noqa: E402,F401
     documents,
     sessions,
     team,
+    tickets,
 )

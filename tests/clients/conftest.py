@@ -3,17 +3,27 @@ with contacts and records."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 
 from portal.database import begin_write
 from portal.extensions import db
-from portal.models import Contact, Customer, Estimate, Invoice, Ticket, TicketMessage
+from portal.models import (
+    Contact,
+    Customer,
+    Estimate,
+    Invoice,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+)
 from portal.services.audit import SYSTEM, acting_as
 from tests.conftest import PASSWORD
 
@@ -54,8 +64,19 @@ def make_ticket(app: Flask) -> Callable[..., Ticket]:
                 priority="high",
                 status=status,
             )
-            ticket.messages.append(
-                TicketMessage(author_contact_id=contact.id if contact else None, body="Help!")
+            message = TicketMessage(author_contact_id=contact.id if contact else None, body="Help!")
+            ticket.messages.append(message)
+            stored = secrets.token_hex(20)
+            folder = Path(current_app.config["UPLOAD_DIR"])
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / stored).write_bytes(b"screenshot")
+            message.attachments.append(
+                TicketAttachment(
+                    original_name=f"{subject}.txt",
+                    stored_name=stored,
+                    content_type="text/plain",
+                    size=10,
+                )
             )
             db.session.add(ticket)
             db.session.commit()

@@ -19,6 +19,7 @@ KINDS = {
     "estimates": "estimate",
     "tickets": "ticket",
     "contacts": "contact",
+    "attachments": "attachment",
 }
 ARGUMENT = re.compile(r"<int:(\w+)>")
 
@@ -39,6 +40,7 @@ def _ids(side: Side, kind: str) -> list[int]:
         "estimate": [side.estimate.id, side.draft_estimate.id],
         "ticket": [side.ticket.id],
         "contact": [side.primary.id, side.colleague.id],
+        "attachment": [a.id for m in side.ticket.messages for a in m.attachments],
     }[kind]
 
 

@@ -62,7 +62,9 @@ def live_url(app: Flask, live_app: Flask) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no chromium at {CHROMIUM}")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no chromium at {CHROMIUM}: .ci/run installs Debian's chromium package")
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium to run browser tests)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
