@@ -32,7 +32,12 @@ def register_extensions(app: Flask) -> None:
     )
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import select_locale
-    from portal.services import customer_search, outbox, pdf  # noqa: F401 - flush listeners
+    from portal.services import (  # noqa: F401 - flush listeners
+        customer_search,
+        outbox,
+        pdf,
+        webhooks,
+    )
 
     db.init_app(app)
     database.init_app(app)
@@ -58,7 +63,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from portal import web
+    from portal import observability, web
 
     web.register_request_state(app)
     web.register_security_headers(app)
@@ -67,6 +72,7 @@ def register_web(app: Flask) -> None:
     web.register_errors(app)
     web.register_health(app)
     web.register_template_helpers(app)
+    observability.register(app)
 
 
 def register_commands(app: Flask) -> None:

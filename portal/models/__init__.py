@@ -37,6 +37,7 @@ from portal.models.tickets import (
     TicketAttachment,
     TicketMessage,
 )
+from portal.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
 __all__ = [
     "ADMINISTRATOR",
@@ -45,6 +46,7 @@ __all__ = [
     "INVOICE_STATUSES",
     "TICKET_PRIORITIES",
     "TICKET_STATUSES",
+    "WEBHOOK_EVENTS",
     "ApiToken",
     "AuditLog",
     "Contact",
@@ -72,6 +74,8 @@ __all__ = [
     "Ticket",
     "TicketAttachment",
     "TicketMessage",
+    "Webhook",
+    "WebhookDelivery",
     "customer_admins",
     "customer_group_members",
 ]

@@ -1,0 +1,138 @@
+"""API tokens and webhooks of the integration API (permission area ``api``): create a token
+(its secret is shown once, only its hash is stored), list with scopes and last use, revoke;
+register and delete webhooks and watch their deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, StringField, URLField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.admin import bp
+from portal.admin.helpers import show_errors
+from portal.auth import permission_required
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.models import ApiToken
+from portal.models.webhooks import Webhook
+from portal.services import api_tokens, webhooks
+from portal.services.errors import DomainError
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    read = BooleanField(_l("Read (GET)"), default=True)
+    write = BooleanField(_l("Write (POST, PATCH, DELETE)"), default=True)
+
+
+class WebhookForm(FlaskForm):
+    url = URLField(_l("URL"), validators=[DataRequired(), Length(max=2000)])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=255)])
+    invoice_issued = BooleanField(_l("Invoice issued"), default=True)
+    invoice_paid = BooleanField(_l("Invoice paid"), default=True)
+    customer_updated = BooleanField(_l("Customer updated"), default=False)
+
+
+EVENT_FIELDS = {
+    "invoice.issued": "invoice_issued",
+    "invoice.paid": "invoice_paid",
+    "customer.updated": "customer_updated",
+}
+
+
+def _page(
+    token_form: TokenForm | None = None,
+    webhook_form: WebhookForm | None = None,
+    **extra: Any,
+) -> str:
+    return render_template(
+        "admin/api/tokens.html",
+        tokens=api_tokens.all_tokens(),
+        webhooks=list(db.session.scalars(select(Webhook).order_by(Webhook.id))),
+        deliveries=webhooks.recent_deliveries(20),
+        token_form=token_form or TokenForm(formdata=None),
+        webhook_form=webhook_form or WebhookForm(formdata=None),
+        action_form=EmptyForm(),
+        **extra,
+    )
+
+
+@bp.get("/api-tokens")
+@permission_required("api.view")
+def api_tokens_page() -> ResponseReturnValue:
+    return _page()
+
+
+@bp.post("/api-tokens")
+@permission_required("api.create")
+def api_token_create() -> ResponseReturnValue:
+    form = TokenForm()
+    if form.validate_on_submit():
+        scopes = [s for s in ("read", "write") if getattr(form, s).data]
+        try:
+            token, raw = api_tokens.create_token(form.name.data or "", scopes)
+        except DomainError as exc:
+            db.session.rollback()
+            if "scopes" in exc.fields:
+                form.read.errors = [*form.read.errors, exc.fields.pop("scopes")]
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            # Shown in this response only: never flashed (the session cookie is readable).
+            return _page(new_token=raw, new_token_name=token.name)
+    return _page(token_form=form), 422
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+@permission_required("api.delete")
+def api_token_revoke(token_id: int) -> ResponseReturnValue:
+    token = db.get_or_404(ApiToken, token_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            api_tokens.revoke(token)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The token %(name)s is revoked.", name=token.name), "success")
+    return redirect(url_for(".api_tokens_page"))
+
+
+@bp.post("/api-tokens/webhooks")
+@permission_required("api.create")
+def webhook_create() -> ResponseReturnValue:
+    form = WebhookForm()
+    if form.validate_on_submit():
+        events = [name for name, attr in EVENT_FIELDS.items() if getattr(form, attr).data]
+        try:
+            webhook, secret = webhooks.create_webhook(
+                form.url.data, events, form.description.data or None
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            if "events" in exc.fields:
+                form.invoice_issued.errors = [*form.invoice_issued.errors, exc.fields.pop("events")]
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            return _page(new_secret=secret, new_webhook_url=webhook.url)
+    return _page(webhook_form=form), 422
+
+
+@bp.post("/api-tokens/webhooks/<int:webhook_id>/delete")
+@permission_required("api.delete")
+def webhook_delete(webhook_id: int) -> ResponseReturnValue:
+    webhook = db.get_or_404(Webhook, webhook_id)
+    if EmptyForm().validate_on_submit():
+        webhooks.delete_webhook(webhook)
+        db.session.commit()
+        flash(_("The webhook for %(url)s is deleted.", url=webhook.url), "success")
+    return redirect(url_for(".api_tokens_page"))
