@@ -1,23 +1,44 @@
-"""Read-only lists and details of invoices, estimates and tickets (later issues add PDFs,
-accepting estimates, opening and answering tickets). Every look-up is scoped by
-:mod:`portal.services.portal_scope`."""
+"""Invoices (list, detail with taxes and payments, PDF), estimates (list, detail, PDF, accept
+by typing one's name, decline with a reason), the statement of account, and ticket pages.
+Every look-up is scoped by :mod:`portal.services.portal_scope`; PDFs and the staff emails are
+in the language of their reader."""
 
 from __future__ import annotations
 
+import io
+from datetime import date
 from typing import Any
 
-from flask import render_template, request
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from flask_wtf import FlaskForm
+from sqlalchemy import Select, select
+from werkzeug.wrappers import Response
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
 
-from portal.clients import area_required, bp, current_contact
+from portal.clients import area_required, bp, current_contact, viewing_as
 from portal.extensions import db
-from portal.models import Estimate, Invoice, Ticket
+from portal.i18n import locale_of
+from portal.models import Estimate, Invoice, Staff, Ticket, customer_admins
 from portal.models.base import utcnow
-from portal.services import portal_scope
+from portal.services import email, payments, pdf, portal_scope, statements
+from portal.services import estimates as estimate_service
+from portal.services.errors import DomainError
+from portal.services.totals import compute_totals
 
 PER_PAGE = 25
+
+
+class AcceptForm(FlaskForm):
+    name = StringField(_l("Type your full name to accept"), validators=[Length(max=255)])
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Why do you decline?"), validators=[Length(max=5000)])
 
 
 def _page(stmt: Select[Any]) -> Pagination:
@@ -41,7 +62,49 @@ def invoices() -> ResponseReturnValue:
 @area_required("invoices")
 def invoice(id: int) -> ResponseReturnValue:
     document = portal_scope.invoice_for_contact_or_404(id, current_contact())
-    return render_template("clients/invoices/detail.html", invoice=document, today=utcnow().date())
+    credited = (
+        db.session.get(Invoice, document.credited_invoice_id)
+        if document.credited_invoice_id
+        else None
+    )
+    return render_template(
+        "clients/invoices/detail.html",
+        invoice=document,
+        totals=compute_totals(document.lines, document.currency.decimal_places),
+        payments_total=payments.payments_total(document),
+        credited=credited if credited is not None and credited.number else None,
+        today=utcnow().date(),
+    )
+
+
+def pdf_response(document: Invoice | Estimate) -> ResponseReturnValue:
+    """The document's PDF in the contact's language, as a download, with its ETag (``304``
+    when the browser has it already)."""
+    locale = locale_of(current_contact())
+    etag = pdf.document_etag(document, locale)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    data, etag = pdf.cached_pdf(document, locale)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=pdf.pdf_filename(document),
+        etag=etag,
+        max_age=0,
+        conditional=False,
+    )
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
+@bp.get("/invoices/<int:id>/pdf")
+@area_required("invoices")
+def invoice_pdf(id: int) -> ResponseReturnValue:
+    return pdf_response(portal_scope.invoice_for_contact_or_404(id, current_contact()))
 
 
 @bp.get("/estimates")
@@ -53,12 +116,164 @@ def estimates() -> ResponseReturnValue:
     return render_template("clients/estimates/list.html", page=_page(stmt), today=utcnow().date())
 
 
+def _estimate_page(
+    document: Estimate,
+    accept_form: AcceptForm | None = None,
+    decline_form: DeclineForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    today = utcnow().date()
+    return (
+        render_template(
+            "clients/estimates/detail.html",
+            estimate=document,
+            totals=compute_totals(document.lines, document.currency.decimal_places),
+            answerable=document.status == "sent"
+            and not document.is_expired(today)
+            and not viewing_as(),
+            accept_form=accept_form or AcceptForm(formdata=None),
+            decline_form=decline_form or DeclineForm(formdata=None),
+            today=today,
+        ),
+        status,
+    )
+
+
 @bp.get("/estimates/<int:id>")
 @area_required("estimates")
 def estimate(id: int) -> ResponseReturnValue:
+    return _estimate_page(portal_scope.estimate_for_contact_or_404(id, current_contact()))
+
+
+@bp.get("/estimates/<int:id>/pdf")
+@area_required("estimates")
+def estimate_pdf(id: int) -> ResponseReturnValue:
+    return pdf_response(portal_scope.estimate_for_contact_or_404(id, current_contact()))
+
+
+def staff_for_estimate(document: Estimate) -> list[Staff]:
+    """Who hears of a customer's answer: the customer's admins, else every active staff
+    member who may see all estimates."""
+    admins = list(
+        db.session.scalars(
+            select(Staff)
+            .join(customer_admins, customer_admins.c.staff_id == Staff.id)
+            .where(customer_admins.c.customer_id == document.customer_id, Staff.is_active)
+            .order_by(Staff.id)
+        )
+    )
+    if admins:
+        return admins
+    members = db.session.scalars(select(Staff).where(Staff.is_active).order_by(Staff.id))
+    return [m for m in members if m.has_permission("estimates.view")]
+
+
+def _notify_staff(document: Estimate) -> None:
+    contact = current_contact()
+    link = email.absolute_url("admin.estimate_detail", estimate_id=document.id)
+    for member in staff_for_estimate(document):
+        email.queue(
+            "estimate_response_staff",
+            member.email,
+            locale_of(member),
+            staff=member,
+            estimate=document,
+            customer=document.customer,
+            contact=contact,
+            accepted=document.status == "accepted",
+            link=link,
+        )
+
+
+def _answer(id: int, accept: bool) -> ResponseReturnValue:
     document = portal_scope.estimate_for_contact_or_404(id, current_contact())
+    accept_form = AcceptForm(formdata=request.form if accept else None)
+    decline_form = DeclineForm(formdata=None if accept else request.form)
+    form = accept_form if accept else decline_form
+    if not form.validate_on_submit():
+        return _estimate_page(document, accept_form, decline_form, 400)
+    try:
+        if accept:
+            estimate_service.accept_estimate(document, accept_form.name.data)
+        else:
+            estimate_service.decline_estimate(document, decline_form.reason.data)
+        _notify_staff(document)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        for name, message in exc.fields.items():
+            field = form._fields.get(name)
+            if field is not None:
+                field.errors = [*list(field.errors or []), message]
+        if not exc.fields:
+            flash(exc.message, "error")
+        document = portal_scope.estimate_for_contact_or_404(id, current_contact())
+        return _estimate_page(document, accept_form, decline_form, exc.status)
+    flash(
+        _("Thank you: you accepted the estimate.")
+        if accept
+        else _("You declined the estimate. Thank you for letting us know."),
+        "success",
+    )
+    return redirect(url_for(".estimate", id=id))
+
+
+@bp.post("/estimates/<int:id>/accept")
+@area_required("estimates")
+def estimate_accept(id: int) -> ResponseReturnValue:
+    return _answer(id, accept=True)
+
+
+@bp.post("/estimates/<int:id>/decline")
+@area_required("estimates")
+def estimate_decline(id: int) -> ResponseReturnValue:
+    return _answer(id, accept=False)
+
+
+# -- statement of account ---------------------------------------------------------------------
+
+
+def _period() -> tuple[date, date, dict[str, str]]:
+    today = date.today()
+    errors: dict[str, str] = {}
+    values: dict[str, date] = {}
+    for name, default in (("start", date(today.year, 1, 1)), ("end", today)):
+        raw = request.args.get(name, "").strip()
+        try:
+            values[name] = date.fromisoformat(raw) if raw else default
+        except ValueError:
+            errors[name] = _("Enter a date such as 2024-12-31.")
+            values[name] = default
+    if not errors and values["end"] < values["start"]:
+        errors["end"] = _("The end date must not be before the start date.")
+    return values["start"], values["end"], errors
+
+
+@bp.get("/statement")
+@area_required("invoices")
+def statement() -> ResponseReturnValue:
+    start, end, errors = _period()
+    customer = current_contact().customer
+    result = None if errors else statements.statement(customer, start, end)
     return render_template(
-        "clients/estimates/detail.html", estimate=document, today=utcnow().date()
+        "clients/statement.html", statement=result, start=start, end=end, errors=errors
+    ), (400 if errors else 200)
+
+
+@bp.get("/statement/pdf")
+@area_required("invoices")
+def statement_pdf() -> ResponseReturnValue:
+    start, end, errors = _period()
+    if errors:
+        abort(400)
+    contact = current_contact()
+    result = statements.statement(contact.customer, start, end)
+    return send_file(
+        io.BytesIO(pdf.statement_pdf(result, locale_of(contact))),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"statement-{start}-{end}.pdf",
+        max_age=0,
     )
 
 

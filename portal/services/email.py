@@ -26,6 +26,7 @@ TEMPLATES = (
     "ticket_reply_contact",
     "ticket_staff_notification",
     "registration_staff",
+    "estimate_response_staff",
 )
 
 

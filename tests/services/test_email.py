@@ -223,6 +223,9 @@ def _contexts(make_invoice, make_estimate, make_contact):
                              "days_overdue": 12},
         "registration_staff": {**base, "staff": {"name": "Sam"}, "customer": contact.customer,
                                "contact": contact},
+        "estimate_response_staff": {**base, "staff": {"name": "Sam"}, "estimate": estimate,
+                                    "customer": contact.customer, "contact": contact,
+                                    "accepted": True},
     }
 
 

@@ -1,0 +1,248 @@
+"""Estimates for staff: the list with filters, draft editing, the detail page with its
+actions (send, convert an accepted estimate into an invoice, duplicate, delete) and the PDF.
+Look-ups are scoped with the area ``estimates``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import and_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from portal.admin import bp
+from portal.admin.billing_forms import (
+    EstimateForm,
+    build_form,
+    payload,
+    show_document_errors,
+    tax_choices,
+)
+from portal.admin.helpers import PER_PAGE, page_number
+from portal.admin.invoices import document_locale, pdf_response
+from portal.auth import permission_required
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.i18n import LANGUAGES
+from portal.models import ESTIMATE_STATUSES, Customer, Estimate, Invoice, Staff
+from portal.services import billing
+from portal.services import estimates as estimate_service
+from portal.services.errors import DomainError
+from portal.services.scoping import get_customer_or_404, get_scoped_or_404, scope_query
+from portal.services.totals import compute_totals
+
+VIEW = ("estimates.view", "estimates.view_own")
+
+
+def _me() -> Staff:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _estimate(estimate_id: int) -> Estimate:
+    return get_scoped_or_404(Estimate, estimate_id, _me(), "estimates")
+
+
+@bp.get("/estimates")
+@permission_required(*VIEW)
+def estimate_list() -> ResponseReturnValue:
+    args = request.args
+    stmt = scope_query(select(Estimate), _me(), "estimates", Estimate).options(
+        selectinload(Estimate.customer)
+    )
+    status = args.get("status", "")
+    today = date.today()
+    if status == "expired":
+        stmt = stmt.where(and_(Estimate.status == "sent", Estimate.expiry_date < today))
+    elif status == "sent":  # open: sent and not expired
+        stmt = stmt.where(
+            Estimate.status == "sent",
+            (Estimate.expiry_date.is_(None)) | (Estimate.expiry_date >= today),
+        )
+    elif status in ESTIMATE_STATUSES:
+        stmt = stmt.where(Estimate.status == status)
+    customer_id = args.get("customer", "")
+    customer = None
+    if customer_id.isdigit() and len(customer_id) <= 9:
+        customer = get_customer_or_404(int(customer_id), _me(), "estimates")
+        stmt = stmt.where(Estimate.customer_id == customer.id)
+    for name, op in (("start", "__ge__"), ("end", "__le__")):
+        try:
+            day = date.fromisoformat(args.get(name, "").strip())
+        except ValueError:
+            continue
+        stmt = stmt.where(getattr(Estimate.issue_date, op)(day))
+    stmt = stmt.order_by(Estimate.issue_date.desc().nulls_first(), Estimate.id.desc())
+    page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "admin/estimates/list.html", page=page, status=status, customer=customer, today=today
+    )
+
+
+def _edit_page(
+    form: EstimateForm,
+    customer: Customer,
+    estimate: Estimate | None,
+    taxes: Any,
+    status: int = 200,
+) -> ResponseReturnValue:
+    heading = (
+        _("New estimate for %(name)s", name=customer.company_name)
+        if estimate is None
+        else _("Edit draft estimate")
+    )
+    return (
+        render_template(
+            "admin/estimates/form.html",
+            heading=heading,
+            form=form,
+            customer=customer,
+            estimate=estimate,
+            taxes=taxes,
+            end_field="expiry_date",
+        ),
+        status,
+    )
+
+
+def _save(customer: Customer, estimate: Estimate | None) -> ResponseReturnValue:
+    taxes = tax_choices(customer, estimate)
+    form = build_form(EstimateForm, customer, estimate, taxes)
+    assert isinstance(form, EstimateForm)
+    if request.method != "POST" or form.is_adding_line():
+        return _edit_page(form, customer, estimate, taxes)
+    if not form.validate_on_submit():
+        return _edit_page(form, customer, estimate, taxes, 400)
+    data, index_map = payload(form, "expiry_date")
+    if estimate is None:
+        data["customer_id"] = customer.id
+    try:
+        saved = billing.save_estimate_draft(estimate, data, expected_version=form.version.data)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        show_document_errors(form, exc, index_map)
+        return _edit_page(form, customer, estimate, taxes, exc.status)
+    flash(_("The draft was saved."), "success")
+    return redirect(url_for(".estimate_detail", estimate_id=saved.id))
+
+
+@bp.route("/customers/<int:customer_id>/estimates/new", methods=["GET", "POST"])
+@permission_required("estimates.create")
+def estimate_create(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me(), "estimates")
+    if not customer.is_active:
+        flash(_("This customer is inactive."), "error")
+        return redirect(url_for(".customer_card", customer_id=customer.id, tab="estimates"))
+    return _save(customer, None)
+
+
+@bp.route("/estimates/<int:estimate_id>/edit", methods=["GET", "POST"])
+@permission_required("estimates.edit")
+def estimate_edit(estimate_id: int) -> ResponseReturnValue:
+    estimate = _estimate(estimate_id)
+    if estimate.status != "draft":
+        flash(_("A sent estimate cannot be changed; duplicate it instead."), "error")
+        return redirect(url_for(".estimate_detail", estimate_id=estimate.id))
+    return _save(estimate.customer, estimate)
+
+
+@bp.get("/estimates/<int:estimate_id>")
+@permission_required(*VIEW)
+def estimate_detail(estimate_id: int) -> ResponseReturnValue:
+    estimate = _estimate(estimate_id)
+    invoices = db.session.scalars(
+        select(Invoice).where(Invoice.estimate_id == estimate.id).order_by(Invoice.id)
+    ).all()
+    return render_template(
+        "admin/estimates/detail.html",
+        estimate=estimate,
+        totals=compute_totals(estimate.lines, estimate.currency.decimal_places),
+        invoices=invoices,
+        primary=estimate.customer.primary_contact,
+        today=date.today(),
+        languages=LANGUAGES,
+    )
+
+
+@bp.get("/estimates/<int:estimate_id>/pdf")
+@permission_required(*VIEW)
+def estimate_pdf(estimate_id: int) -> ResponseReturnValue:
+    estimate = _estimate(estimate_id)
+    return pdf_response(estimate, document_locale(estimate.customer), as_attachment=False)
+
+
+def _act(
+    estimate_id: int,
+    action: Callable[[Estimate], Estimate | Invoice | None],
+    success: Callable[[Estimate | Invoice], str],
+) -> Response:
+    estimate = _estimate(estimate_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = action(estimate)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".estimate_detail", estimate_id=estimate_id))
+    flash(success(result or estimate), "success")
+    if result is None:
+        return redirect(url_for(".estimate_list"))
+    if isinstance(result, Invoice):
+        return redirect(url_for(".invoice_detail", invoice_id=result.id))
+    return redirect(url_for(".estimate_detail", estimate_id=result.id))
+
+
+def _send(estimate: Estimate) -> Estimate:
+    """Marks a draft as sent (it gets its number), then emails it to the primary contact
+    when the customer has an active one; a sent estimate is emailed again."""
+    contact = estimate.customer.primary_contact
+    if estimate.status == "draft":
+        billing.send_estimate(estimate)
+    elif contact is None or not contact.is_active:
+        raise DomainError(_("The customer has no active primary contact to email."))
+    if contact is not None and contact.is_active:
+        billing.queue_estimate_email(estimate, contact)
+    return estimate
+
+
+@bp.post("/estimates/<int:estimate_id>/send")
+@permission_required("estimates.edit")
+def estimate_send(estimate_id: int) -> ResponseReturnValue:
+    return _act(
+        estimate_id,
+        _send,
+        lambda doc: _("Estimate %(number)s was sent.", number=doc.number),
+    )
+
+
+@bp.post("/estimates/<int:estimate_id>/convert")
+@permission_required("estimates.edit")
+@permission_required("invoices.create")
+def estimate_convert(estimate_id: int) -> ResponseReturnValue:
+    return _act(
+        estimate_id,
+        estimate_service.convert_estimate_to_invoice,
+        lambda doc: _("A draft invoice was created from the estimate."),
+    )
+
+
+@bp.post("/estimates/<int:estimate_id>/duplicate")
+@permission_required("estimates.edit")
+def estimate_duplicate(estimate_id: int) -> ResponseReturnValue:
+    return _act(
+        estimate_id, billing.duplicate_estimate, lambda doc: _("A copy was created as a new draft.")
+    )
+
+
+@bp.post("/estimates/<int:estimate_id>/delete")
+@permission_required("estimates.delete")
+def estimate_delete(estimate_id: int) -> ResponseReturnValue:
+    return _act(estimate_id, billing.delete_draft, lambda doc: _("The draft was deleted."))

@@ -1,0 +1,424 @@
+"""Invoices and credit notes for staff: the list with filters, draft editing with line rows,
+the detail page with its actions (issue, email, cancel, payments, credit note, duplicate,
+delete), the PDF, and per customer the ZIP export and the statement of account.
+
+Every look-up is scoped (:mod:`portal.services.scoping`, area ``invoices``); the views call
+the billing services and commit once.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import and_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from portal.admin import bp
+from portal.admin.billing_forms import (
+    InvoiceForm,
+    PaymentForm,
+    amount_text,
+    build_form,
+    payload,
+    show_document_errors,
+    tax_choices,
+)
+from portal.admin.helpers import PER_PAGE, page_number, show_errors
+from portal.auth import permission_required
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.i18n import LANGUAGES, locale_of
+from portal.models import INVOICE_STATUSES, Customer, Invoice, Staff
+from portal.services import billing, exports, payments, pdf, statements
+from portal.services.errors import DomainError
+from portal.services.scoping import get_customer_or_404, get_scoped_or_404, scope_query
+from portal.services.totals import compute_totals
+
+VIEW = ("invoices.view", "invoices.view_own")
+LIST_STATUSES = (*INVOICE_STATUSES, "overdue")
+
+
+def _me() -> Staff:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _invoice(invoice_id: int) -> Invoice:
+    return get_scoped_or_404(Invoice, invoice_id, _me(), "invoices")
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def _customer_arg() -> int | None:
+    value = request.args.get("customer", "")
+    return int(value) if value.isdigit() and len(value) <= 9 else None
+
+
+def document_locale(customer: Customer) -> str:
+    """``?lang=xx`` when it is a shipped language, else the primary contact's or the
+    customer's language."""
+    chosen = request.args.get("lang", "")
+    if chosen in LANGUAGES:
+        return chosen
+    primary = customer.primary_contact
+    return locale_of(primary) if primary is not None else locale_of(customer)
+
+
+def pdf_response(document: Any, locale: str, *, as_attachment: bool) -> ResponseReturnValue:
+    """The document's cached PDF with its ETag; ``304`` when the client has it already."""
+    etag = pdf.document_etag(document, locale)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    data, etag = pdf.cached_pdf(document, locale)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=as_attachment,
+        download_name=pdf.pdf_filename(document),
+        etag=etag,
+        max_age=0,
+        conditional=False,
+    )
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
+# -- list -------------------------------------------------------------------------------------
+
+
+@bp.get("/invoices")
+@permission_required(*VIEW)
+def invoice_list() -> ResponseReturnValue:
+    args = request.args
+    stmt = scope_query(select(Invoice), _me(), "invoices", Invoice).options(
+        selectinload(Invoice.customer)
+    )
+    status = args.get("status", "")
+    if status == "overdue":
+        stmt = stmt.where(
+            and_(Invoice.status.in_(("unpaid", "partially_paid")), Invoice.due_date < date.today())
+        )
+    elif status in INVOICE_STATUSES:
+        stmt = stmt.where(Invoice.status == status)
+    kind = args.get("kind", "")
+    if kind in ("invoice", "credit_note"):
+        stmt = stmt.where(Invoice.kind == kind)
+    customer_id = _customer_arg()
+    if customer_id is not None:
+        stmt = stmt.where(Invoice.customer_id == customer_id)
+    start, end = _date_arg("start"), _date_arg("end")
+    if start is not None:
+        stmt = stmt.where(Invoice.issue_date >= start)
+    if end is not None:
+        stmt = stmt.where(Invoice.issue_date <= end)
+    stmt = stmt.order_by(Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
+    page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
+    customer = (
+        get_customer_or_404(customer_id, _me(), "invoices") if customer_id is not None else None
+    )
+    return render_template(
+        "admin/invoices/list.html",
+        page=page,
+        status=status,
+        kind=kind,
+        customer=customer,
+        start=start,
+        end=end,
+        today=date.today(),
+    )
+
+
+# -- drafts -----------------------------------------------------------------------------------
+
+
+def _edit_page(
+    form: InvoiceForm, customer: Customer, invoice: Invoice | None, taxes: Any, status: int = 200
+) -> ResponseReturnValue:
+    if invoice is None:
+        heading = _("New invoice for %(name)s", name=customer.company_name)
+    elif invoice.kind == "credit_note":
+        heading = _("Edit draft credit note")
+    else:
+        heading = _("Edit draft invoice")
+    return (
+        render_template(
+            "admin/invoices/form.html",
+            heading=heading,
+            form=form,
+            customer=customer,
+            invoice=invoice,
+            taxes=taxes,
+            end_field="due_date",
+        ),
+        status,
+    )
+
+
+def _save(customer: Customer, invoice: Invoice | None) -> ResponseReturnValue:
+    taxes = tax_choices(customer, invoice)
+    form = build_form(InvoiceForm, customer, invoice, taxes)
+    assert isinstance(form, InvoiceForm)
+    if request.method != "POST" or form.is_adding_line():
+        return _edit_page(form, customer, invoice, taxes)
+    if not form.validate_on_submit():
+        return _edit_page(form, customer, invoice, taxes, 400)
+    data, index_map = payload(form, "due_date")
+    if invoice is None:
+        data["customer_id"] = customer.id
+    try:
+        saved = billing.save_invoice_draft(invoice, data, expected_version=form.version.data)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        show_document_errors(form, exc, index_map)
+        return _edit_page(form, customer, invoice, taxes, 409 if exc.status == 409 else 422)
+    flash(_("The draft was saved."), "success")
+    return redirect(url_for(".invoice_detail", invoice_id=saved.id))
+
+
+@bp.route("/customers/<int:customer_id>/invoices/new", methods=["GET", "POST"])
+@permission_required("invoices.create")
+def invoice_create(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me(), "invoices")
+    if not customer.is_active:
+        flash(_("This customer is inactive."), "error")
+        return redirect(url_for(".customer_card", customer_id=customer.id, tab="invoices"))
+    return _save(customer, None)
+
+
+@bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
+@permission_required("invoices.edit")
+def invoice_edit(invoice_id: int) -> ResponseReturnValue:
+    invoice = _invoice(invoice_id)
+    if invoice.status != "draft":
+        flash(_("An issued invoice cannot be changed; correct it with a credit note."), "error")
+        return redirect(url_for(".invoice_detail", invoice_id=invoice.id))
+    return _save(invoice.customer, invoice)
+
+
+# -- detail and actions -----------------------------------------------------------------------
+
+
+def _detail(invoice: Invoice, payment_form: PaymentForm | None = None) -> str:
+    if payment_form is None:
+        payment_form = PaymentForm(data={"paid_at": date.today().isoformat()})
+        payment_form.amount.data = amount_text(invoice.amount_due, invoice.currency.decimal_places)
+    credit_notes = db.session.scalars(
+        select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
+    ).all()
+    credited = (
+        db.session.get(Invoice, invoice.credited_invoice_id)
+        if invoice.credited_invoice_id
+        else None
+    )
+    return render_template(
+        "admin/invoices/detail.html",
+        invoice=invoice,
+        totals=compute_totals(invoice.lines, invoice.currency.decimal_places),
+        payments_total=payments.payments_total(invoice),
+        payment_form=payment_form,
+        action_form=EmptyForm(),
+        credit_notes=credit_notes,
+        credited=credited,
+        primary=invoice.customer.primary_contact,
+        today=date.today(),
+        languages=LANGUAGES,
+    )
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@permission_required(*VIEW)
+def invoice_detail(invoice_id: int) -> ResponseReturnValue:
+    return _detail(_invoice(invoice_id))
+
+
+@bp.get("/invoices/<int:invoice_id>/pdf")
+@permission_required(*VIEW)
+def invoice_pdf(invoice_id: int) -> ResponseReturnValue:
+    invoice = _invoice(invoice_id)
+    return pdf_response(invoice, document_locale(invoice.customer), as_attachment=False)
+
+
+def _act(
+    invoice_id: int,
+    action: Callable[[Invoice], Invoice | None],
+    success: Callable[[Invoice], str],
+) -> Response:
+    """Runs ``action(invoice)`` for a POST button and commits, then shows the invoice it
+    returned (a copy, a credit note) or, when it returned nothing, the list; a refusal is
+    flashed on the detail page."""
+    invoice = _invoice(invoice_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = action(invoice)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".invoice_detail", invoice_id=invoice_id))
+    flash(success(result or invoice), "success")
+    if result is None:
+        return redirect(url_for(".invoice_list"))
+    return redirect(url_for(".invoice_detail", invoice_id=result.id))
+
+
+@bp.post("/invoices/<int:invoice_id>/issue")
+@permission_required("invoices.edit")
+def invoice_issue(invoice_id: int) -> ResponseReturnValue:
+    return _act(
+        invoice_id,
+        billing.issue_invoice,
+        lambda issued: _("Issued as %(number)s.", number=issued.number),
+    )
+
+
+def _send(invoice: Invoice) -> Invoice:
+    contact = invoice.customer.primary_contact
+    if contact is None or not contact.is_active:
+        raise DomainError(_("The customer has no active primary contact to email."))
+    billing.queue_invoice_email(invoice, contact)
+    return invoice
+
+
+@bp.post("/invoices/<int:invoice_id>/send")
+@permission_required("invoices.edit")
+def invoice_send(invoice_id: int) -> ResponseReturnValue:
+    return _act(invoice_id, _send, lambda doc: _("The invoice was queued for email with its PDF."))
+
+
+@bp.post("/invoices/<int:invoice_id>/cancel")
+@permission_required("invoices.delete")
+def invoice_cancel(invoice_id: int) -> ResponseReturnValue:
+    return _act(invoice_id, billing.cancel_invoice, lambda doc: _("The invoice was cancelled."))
+
+
+@bp.post("/invoices/<int:invoice_id>/credit-note")
+@permission_required("invoices.edit")
+def invoice_credit_note(invoice_id: int) -> ResponseReturnValue:
+    return _act(
+        invoice_id,
+        billing.create_credit_note,
+        lambda doc: _("A draft credit note was created: check its lines, then issue it."),
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/duplicate")
+@permission_required("invoices.edit")
+def invoice_duplicate(invoice_id: int) -> ResponseReturnValue:
+    return _act(
+        invoice_id, billing.duplicate_invoice, lambda doc: _("A copy was created as a new draft.")
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/delete")
+@permission_required("invoices.delete")
+def invoice_delete(invoice_id: int) -> ResponseReturnValue:
+    return _act(invoice_id, billing.delete_draft, lambda doc: _("The draft was deleted."))
+
+
+@bp.post("/invoices/<int:invoice_id>/payments")
+@permission_required("payments.create")
+def invoice_payment(invoice_id: int) -> ResponseReturnValue:
+    invoice = _invoice(invoice_id)
+    form = PaymentForm()
+    if not form.validate_on_submit():
+        return _detail(invoice, form), 400
+    try:
+        payments.record_payment(
+            invoice, form.amount.data, form.paid_at.data, form.method.data, form.reference.data
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _detail(_invoice(invoice_id), form), exc.status
+    flash(_("The payment was recorded."), "success")
+    return redirect(url_for(".invoice_detail", invoice_id=invoice_id))
+
+
+# -- per customer: ZIP export and statement ---------------------------------------------------
+
+
+@bp.get("/customers/<int:customer_id>/invoices.zip")
+@permission_required(*VIEW)
+def invoice_export_zip(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me(), "invoices")
+    statuses = [s for s in request.args.getlist("status") if s]
+    try:
+        data = exports.invoices_zip(customer, statuses)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".customer_card", customer_id=customer.id, tab="invoices"))
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"invoices-{customer.number}.zip",
+        max_age=0,
+    )
+
+
+def statement_period() -> tuple[date, date, dict[str, str]]:
+    """``?start=&end=`` (ISO dates; default: this year up to today) and field errors."""
+    today = date.today()
+    errors: dict[str, str] = {}
+    values: dict[str, date] = {}
+    for name, default in (("start", date(today.year, 1, 1)), ("end", today)):
+        raw = request.args.get(name, "").strip()
+        try:
+            values[name] = date.fromisoformat(raw) if raw else default
+        except ValueError:
+            errors[name] = _("Enter a date such as 2024-12-31.")
+            values[name] = default
+    if not errors and values["end"] < values["start"]:
+        errors["end"] = _("The end date must not be before the start date.")
+    return values["start"], values["end"], errors
+
+
+@bp.get("/customers/<int:customer_id>/statement")
+@permission_required(*VIEW)
+def customer_statement(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me(), "invoices")
+    start, end, errors = statement_period()
+    result = None if errors else statements.statement(customer, start, end)
+    return render_template(
+        "admin/invoices/statement.html",
+        customer=customer,
+        statement=result,
+        start=start,
+        end=end,
+        errors=errors,
+    ), (400 if errors else 200)
+
+
+@bp.get("/customers/<int:customer_id>/statement/pdf")
+@permission_required(*VIEW)
+def customer_statement_pdf(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, _me(), "invoices")
+    start, end, errors = statement_period()
+    if errors:
+        abort(400)
+    result = statements.statement(customer, start, end)
+    data = pdf.statement_pdf(result, document_locale(customer))
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        download_name=f"statement-{customer.number}-{start}-{end}.pdf",
+        max_age=0,
+    )
