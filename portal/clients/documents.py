@@ -23,7 +23,7 @@ from wtforms.validators import Length
 from portal.clients import area_required, bp, current_contact, viewing_as
 from portal.extensions import db
 from portal.i18n import locale_of
-from portal.models import Estimate, Invoice, Staff, Ticket, customer_admins
+from portal.models import TICKET_STATUSES, Estimate, Invoice, Staff, Ticket, customer_admins
 from portal.models.base import utcnow
 from portal.services import email, payments, pdf, portal_scope, statements
 from portal.services import estimates as estimate_service
@@ -280,10 +280,17 @@ def statement_pdf() -> ResponseReturnValue:
 @bp.get("/tickets")
 @area_required("tickets")
 def tickets() -> ResponseReturnValue:
-    stmt = portal_scope.visible_tickets(current_contact()).order_by(
-        Ticket.last_message_at.desc(), Ticket.id.desc()
-    )
-    return render_template("clients/tickets/list.html", page=_page(stmt))
+    status = request.args.get("status", "active")
+    stmt = portal_scope.visible_tickets(current_contact())
+    if status == "active":
+        stmt = stmt.where(Ticket.status != "closed")
+    elif status in TICKET_STATUSES:
+        stmt = stmt.where(Ticket.status == status)
+    else:
+        status = "all"
+    stmt = stmt.order_by(Ticket.last_message_at.desc(), Ticket.id.desc())
+    return render_template("clients/tickets/list.html", page=_page(stmt), status=status,
+                           statuses=TICKET_STATUSES)
 
 
 @bp.get("/tickets/<int:id>")

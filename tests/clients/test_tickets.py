@@ -156,3 +156,19 @@ def test_anonymous_and_staff_are_sent_to_the_portal_login(client, make_contact, 
     assert "/clients/login" in client.get("/clients/tickets/new").location
     login_staff()
     assert "/clients/login" in client.get("/clients/tickets/new").location
+
+
+def test_list_filters_by_status(app, make_customer, make_contact, contact_client, write):
+    customer = make_customer()
+    contact = make_contact(customer)
+    client = contact_client(contact)
+    _open(client, subject="Still open")
+    _open(client, subject="Done already")
+    done = db.session.scalar(select(Ticket).where(Ticket.subject == "Done already"))
+    client.post(f"/clients/tickets/{done.id}/close")
+    active = client.get("/clients/tickets").get_data(as_text=True)
+    assert "Still open" in active and "Done already" not in active
+    closed = client.get("/clients/tickets?status=closed").get_data(as_text=True)
+    assert "Done already" in closed and "Still open" not in closed
+    everything = client.get("/clients/tickets?status=all").get_data(as_text=True)
+    assert "Done already" in everything and "Still open" in everything
