@@ -31,7 +31,7 @@ def register_extensions(app: Flask) -> None:
         models,
     )
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from portal.i18n import select_locale
+    from portal.i18n import install_fast_gettext, select_locale
     from portal.services import (  # noqa: F401 - flush listeners
         customer_search,
         outbox,
@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_fast_gettext(app)
     limiter.init_app(app)
     outbox.init_app(app)
     pdf.register_renderers()

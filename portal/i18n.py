@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, request
+from flask_babel import get_translations
 from flask_login import current_user
 
 #: The shipped locales with their names in their own language.
@@ -59,3 +60,34 @@ def select_locale() -> str:
             return customer.language
     best = request.accept_languages.best_match(list(LANGUAGES)) if request else None
     return best or default_locale()
+
+
+def _translations() -> Any:
+    """The current translations, looked up once per request and locale.
+
+    Flask-Babel resolves the domain, the locale and its cache key on every single string;
+    a page with a hundred strings paid for that a hundred times. The cache lives on Babel's own
+    per-request namespace and is keyed by the identity of the current ``Locale`` object, which
+    :func:`flask_babel.force_locale` replaces (and restores), so emails rendered for someone
+    else in the middle of a request still get their own language."""
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None) if ctx is not None else None
+    cached = getattr(ctx, "portal_translations", None) if ctx is not None else None
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel")
+    if ctx is not None:
+        ctx.portal_translations = (getattr(ctx, "babel_locale", None), translations)
+    return translations
+
+
+def install_fast_gettext(app: Any) -> None:
+    """Jinja's gettext callables through :func:`_translations` (same results, less work)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
