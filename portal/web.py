@@ -9,7 +9,8 @@ from typing import Any
 
 from babel.numbers import format_percent
 from flask import Flask, Response, g, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale, refresh
+from babel.dates import format_date as babel_format_date
+from flask_babel import format_datetime, get_locale, refresh
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -135,8 +136,9 @@ def register_template_helpers(app: Flask) -> None:
         if value is None:
             return ""
         if isinstance(value, datetime):
-            return format_datetime(value, style)
-        return format_date(value, style)
+            return format_datetime(value, style)  # converted to the viewer's time zone
+        # A plain date needs no time zone: Babel directly, with the request's Locale object.
+        return babel_format_date(value, style, locale=get_locale())
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency
+from babel.numbers import NumberPattern, parse_pattern
 
 from portal.models.base import as_decimal
 from portal.services.errors import ValidationError
@@ -35,19 +35,19 @@ def parse_decimal(value: object, field: str, message: str) -> Decimal:
     return result
 
 
-@lru_cache(maxsize=64)
-def _pattern(locale: str, decimal_places: int) -> str:
-    pattern = Locale.parse(locale).currency_formats["standard"].pattern
-    return pattern.replace(".00", "." + "0" * decimal_places if decimal_places else "")
+@lru_cache(maxsize=128)
+def _formatter(locale: str, decimal_places: int) -> tuple[NumberPattern, Locale]:
+    """The locale's currency pattern with the currency's decimals, parsed once."""
+    parsed = Locale.parse(locale)
+    pattern = parsed.currency_formats["standard"].pattern
+    pattern = pattern.replace(".00", "." + "0" * decimal_places if decimal_places else "")
+    return parse_pattern(pattern), parsed
 
 
 def format_money(amount: Decimal, currency_code: str, locale: str, decimal_places: int) -> str:
     """``1234.5`` EUR in ``de`` gives ``1.234,50 €``, with the currency's own decimals
     (our currency table is the authority: JPY 0, KWD 3)."""
-    return format_currency(
-        round_money(amount, decimal_places),
-        currency_code,
-        format=_pattern(locale, decimal_places),
-        locale=locale,
-        currency_digits=False,
+    pattern, parsed = _formatter(locale, decimal_places)
+    return pattern.apply(
+        round_money(amount, decimal_places), parsed, currency=currency_code, currency_digits=False
     )
