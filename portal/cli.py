@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -101,8 +102,13 @@ def staff_create(email: str, name: str, role_name: str, password: str | None) ->
 
 
 @click.command("seed-demo")
-@click.option("--customers", "customers", type=click.IntRange(min=0), default=None,
-              help="Grow the data set to this many customers (bulk inserts, for benchmarks).")
+@click.option(
+    "--customers",
+    "customers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Grow the data set to this many customers (bulk inserts, for benchmarks).",
+)
 def seed_demo(customers: int | None) -> None:
     """Loads demo data; running it again changes nothing."""
     started = time.perf_counter()
@@ -275,6 +281,44 @@ def webhooks_show(limit: int) -> None:
         click.echo(line)
 
 
+# -- backup and restore -----------------------------------------------------------------------
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Writes the database and the upload folder to one archive (.tar.gz)."""
+    from portal.services import backup
+
+    try:
+        manifest = backup.create_backup(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = sum(manifest.tables.values())
+    click.echo(
+        f"Backup written to {path}: {manifest.dialect}, {len(manifest.tables)} tables, "
+        f"{rows} rows, {len(manifest.uploads)} uploaded files."
+    )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def restore_command(path: Path, force: bool) -> None:
+    """Restores an archive written by `flask backup` into this (empty) instance."""
+    from portal.services import backup
+
+    try:
+        manifest = backup.restore_backup(path, force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Restored {path} (taken {manifest.created_at}): {sum(manifest.tables.values())} rows "
+        f"and {len(manifest.uploads)} files, checked against the manifest. Run `flask db "
+        "upgrade` if this release is newer than the backup."
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(outbox_cli)
@@ -282,3 +326,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(api_token_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -1,10 +1,15 @@
 """Outbox delivery over SMTP: claim a row, send it, record the result; retry with backoff.
 
-A row is claimed with a conditional ``UPDATE ... WHERE status = 'queued'`` committed before the
-SMTP conversation, so two workers (or a worker and the after-commit delivery) never send the same
-row: only one ``UPDATE`` matches. A failure puts the row back to ``queued`` with a later
-``next_attempt_at`` until ``MAIL_MAX_ATTEMPTS``, then ``failed`` with the last error. A row left
-in ``sending`` by a crashed worker is released again after ``STALE_CLAIM``.
+A row is claimed (status ``sending``) in a short transaction committed before the SMTP
+conversation, so two workers (or a worker and the after-commit delivery) never send the same row.
+The worker claims small batches: on PostgreSQL with ``SELECT ... FOR UPDATE SKIP LOCKED`` (each
+worker locks rows no other worker holds, nobody waits), on SQLite inside a ``BEGIN IMMEDIATE``
+transaction (the database write lock serialises claimers). Either way the claim itself is the
+conditional ``UPDATE ... WHERE status = 'queued'``, which is also how the after-commit delivery
+claims its rows one by one: only one ``UPDATE`` can match. A failure puts the row back to
+``queued`` with a later ``next_attempt_at`` until ``MAIL_MAX_ATTEMPTS``, then ``failed`` with
+the last error. A row left in ``sending`` by a crashed worker is released again after
+``STALE_CLAIM``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from portal.models import OutboxEmail
 from portal.models.base import utcnow
 
 STALE_CLAIM = timedelta(minutes=15)
+#: Rows a worker claims at a time: small, so several workers share a backlog and a claim never
+#: gets near ``STALE_CLAIM`` before its rows are sent.
+CLAIM_BATCH = 5
 #: Renderers for attachments, registered by the areas that own them:
 #: ``kind -> (spec -> (filename, mime type, bytes))``.
 ATTACHMENT_RENDERERS: dict[str, Callable[[dict[str, Any]], tuple[str, str, bytes]]] = {}
@@ -56,6 +64,35 @@ def _claim(session: Session, email_id: int) -> bool:
     )
     session.commit()
     return result.rowcount == 1
+
+
+def claim_batch(session: Session, size: int = CLAIM_BATCH) -> list[int]:
+    """Claims up to ``size`` due queued rows for this worker; returns their ids (committed)."""
+    begin_write(session)
+    now = utcnow()
+    due = (
+        select(OutboxEmail.id)
+        .where(OutboxEmail.status == "queued", OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.id)
+        .limit(size)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if not ids:
+        session.commit()
+        return []
+    claimed = list(
+        session.scalars(
+            update(OutboxEmail)
+            .where(OutboxEmail.id.in_(ids), OutboxEmail.status == "queued")
+            .values(status="sending", claimed_at=now)
+            .returning(OutboxEmail.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.commit()
+    return sorted(claimed)
 
 
 def build_message(email: OutboxEmail) -> EmailMessage:
@@ -146,28 +183,30 @@ def deliver(ids: Iterable[int] | None = None, limit: int = 100) -> tuple[int, in
         return (0, 0)
     session = Session(bind=db.engine, expire_on_commit=False)
     sent = failed = 0
+
+    def send(email_id: int) -> None:
+        nonlocal sent, failed
+        email = session.get(OutboxEmail, email_id)
+        if email is None:
+            return
+        if _deliver_claimed(session, email):
+            sent += 1
+        else:
+            failed += 1
+
     try:
         if ids is None:
             release_stale_claims(session)
-            ids = list(
-                session.scalars(
-                    select(OutboxEmail.id)
-                    .where(OutboxEmail.status == "queued", OutboxEmail.next_attempt_at <= utcnow())
-                    .order_by(OutboxEmail.id)
-                    .limit(limit)
-                )
-            )
-            session.commit()
-        for email_id in ids:
-            if not _claim(session, email_id):
-                continue
-            email = session.get(OutboxEmail, email_id)
-            if email is None:
-                continue
-            if _deliver_claimed(session, email):
-                sent += 1
-            else:
-                failed += 1
+            while sent + failed < limit:
+                batch = claim_batch(session, min(CLAIM_BATCH, limit - sent - failed))
+                if not batch:
+                    break
+                for email_id in batch:
+                    send(email_id)
+        else:
+            for email_id in ids:
+                if _claim(session, email_id):
+                    send(email_id)
     finally:
         session.close()
     return sent, failed
