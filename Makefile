@@ -45,8 +45,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## The benchmarks of bench/ (each appends its table to bench/RESULTS.md). The load test
+## needs PostgreSQL with 100,000 customers: see bench/load.py.
 bench: install
-	$(BIN)/python bench/run.py
+	bench/seed_demo.sh
+	$(BIN)/python bench/customers_search.py --write
+	$(BIN)/python bench/portal_invoices.py --write
+	$(BIN)/python bench/pdf.py
 
 clean:
 	rm -rf $(VENV) instance/portal.db* .pytest_cache

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, Client, append_results, flask, median_ms, serve  # noqa: E402
+from bench.harness import ROOT, Client, append_results, flask, median_ms, serve
 
 QUERIES = {
     "name prefix": "Nordic Pix",
@@ -44,7 +44,7 @@ def main() -> None:
         rows = []
         for label, q in QUERIES.items():
             path = "/admin/customers" + (f"?q={quote(q)}" if q else "")
-            status, body = client.request("GET", path)
+            _status, body = client.request("GET", path)
             hits = body.count(b'class="customer-row"')
             ms = median_ms(client.time(path, args.n))
             rows.append((label, q or "", hits, ms, ms / floor))
@@ -58,11 +58,11 @@ def main() -> None:
         "",
         f"Floor: bare Flask endpoint `/_bench/bare` {floor:.2f} ms.",
         "",
-        "| request | query | rows shown | median | × floor | goal |",
+        "| request | query | rows shown | median | x floor | goal |",
         "|---|---|---|---|---|---|",
     ]
     for label, q, hits, ms, ratio in rows:
-        goal = "≤ 3×" if q else "-"
+        goal = "≤ 3x" if q else "-"
         lines.append(f"| {label} | `{q}` | {hits} | {ms:.2f} ms | {ratio:.2f} | {goal} |")
     text = "\n".join(lines)
     print(text)

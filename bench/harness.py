@@ -42,9 +42,20 @@ def serve(database_url: str, workers: int = 1, threads: int = 1) -> Iterator[int
         "PYTHONPATH": str(ROOT),
     }
     proc = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi_bench:app"],
-        cwd=ROOT, env=env,
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.wsgi_bench:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 30
@@ -69,8 +80,9 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: dict[str, str] | None = None
-                ) -> tuple[int, bytes]:
+    def request(
+        self, method: str, path: str, body: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         data = None
         if body is not None:
@@ -89,8 +101,9 @@ class Client:
         status, page = self.request("GET", path)
         match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
         token = match.group(1).decode() if match else ""
-        status, _ = self.request("POST", path, {"csrf_token": token, "email": email,
-                                                 "password": password})
+        status, _ = self.request(
+            "POST", path, {"csrf_token": token, "email": email, "password": password}
+        )
         if status != 302:
             raise RuntimeError(f"login at {path} failed with {status}")
 
@@ -120,8 +133,14 @@ def append_results(text: str) -> None:
 
 def flask(*args: str, database_url: str) -> str:
     env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "FLASK_APP": "wsgi"}
-    out = subprocess.run([str(VENV_BIN / "flask"), *args], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [str(VENV_BIN / "flask"), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout
 
 

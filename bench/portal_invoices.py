@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, Client, append_results, flask, median_ms, serve  # noqa: E402
+from bench.harness import ROOT, Client, append_results, flask, median_ms, serve
 
 EMAIL = "thousand@bench.example"
 PASSWORD = "bench-contact-2026"
@@ -47,8 +47,9 @@ def prepare(database_url: str) -> int:
             contact.password_hash = passwords.hash_password(PASSWORD)
             db.session.commit()
         count = db.session.scalar(
-            select(func.count()).select_from(Invoice).where(Invoice.customer_id ==
-                                                            contact.customer_id)
+            select(func.count())
+            .select_from(Invoice)
+            .where(Invoice.customer_id == contact.customer_id)
         )
         missing = 1000 - count
         if missing > 0:
@@ -66,36 +67,56 @@ def prepare(database_url: str) -> int:
             now = datetime.datetime.now(datetime.UTC)
             rows = [
                 {
-                    "customer_id": contact.customer_id, "currency_id": contact.customer.currency_id,
-                    "kind": "invoice", "number": f"{prefix}{start + i:06d}",
+                    "customer_id": contact.customer_id,
+                    "currency_id": contact.customer.currency_id,
+                    "kind": "invoice",
+                    "number": f"{prefix}{start + i:06d}",
                     "status": "paid" if i % 3 else "unpaid",
                     "issue_date": today - datetime.timedelta(days=i),
                     "due_date": today - datetime.timedelta(days=i - 14),
-                    "issued_at": now, "subtotal": Decimal("100.00"),
-                    "tax_total": Decimal("24.00"), "total": Decimal("124.00"),
+                    "issued_at": now,
+                    "subtotal": Decimal("100.00"),
+                    "tax_total": Decimal("24.00"),
+                    "total": Decimal("124.00"),
                     "amount_paid": Decimal("124.00") if i % 3 else Decimal(0),
-                    "custom_fields": {}, "billing_address": {}, "version": 1,
-                    "created_at": now, "updated_at": now,
+                    "custom_fields": {},
+                    "billing_address": {},
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
                 }
                 for i in range(missing)
             ]
-            ids = db.session.execute(
-                insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), rows
-            ).scalars().all()
-            db.session.execute(insert(InvoiceLine), [
-                {"invoice_id": iid, "position": 0, "description": "Support", "quantity": 1,
-                 "unit_price": Decimal("100.00"), "tax_percent": Decimal(24),
-                 "discount_percent": Decimal(0), "net_amount": Decimal("100.00")}
-                for iid in ids
-            ])
+            ids = (
+                db.session.execute(
+                    insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), rows
+                )
+                .scalars()
+                .all()
+            )
+            db.session.execute(
+                insert(InvoiceLine),
+                [
+                    {
+                        "invoice_id": iid,
+                        "position": 0,
+                        "description": "Support",
+                        "quantity": 1,
+                        "unit_price": Decimal("100.00"),
+                        "tax_percent": Decimal(24),
+                        "discount_percent": Decimal(0),
+                        "net_amount": Decimal("100.00"),
+                    }
+                    for iid in ids
+                ],
+            )
             db.session.commit()
         return 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database",
-                        default=f"sqlite:///{ROOT / 'bench' / 'out' / 'invoices.db'}")
+    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'invoices.db'}")
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
@@ -108,9 +129,11 @@ def main() -> None:
         client.login("/clients/login", EMAIL, PASSWORD)
         floor = median_ms(client.time("/_bench/bare", args.n))
         rows = []
-        for label, path in (("first page", "/clients/invoices"),
-                            ("page 20 of 40", "/clients/invoices?page=20")):
-            status, body = client.request("GET", path)
+        for label, path in (
+            ("first page", "/clients/invoices"),
+            ("page 20 of 40", "/clients/invoices?page=20"),
+        ):
+            _status, body = client.request("GET", path)
             shown = body.count(b"<tr") - 1
             ms = median_ms(client.time(path, args.n))
             rows.append((label, path, shown, ms, ms / floor))
@@ -125,11 +148,11 @@ def main() -> None:
         "",
         f"Floor: bare Flask endpoint `/_bench/bare` {floor:.2f} ms.",
         "",
-        "| page | path | rows | median | × floor | goal |",
+        "| page | path | rows | median | x floor | goal |",
         "|---|---|---|---|---|---|",
     ]
     for label, path, shown, ms, ratio in rows:
-        lines.append(f"| {label} | `{path}` | {shown} | {ms:.2f} ms | {ratio:.2f} | ≤ 3× |")
+        lines.append(f"| {label} | `{path}` | {shown} | {ms:.2f} ms | {ratio:.2f} | ≤ 3x |")
     text = "\n".join(lines)
     print(text)
     if args.write:

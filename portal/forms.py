@@ -20,7 +20,10 @@ class EmptyForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=10, max=1024, message=_l("Use at least 10 characters."))],
+        validators=[
+            DataRequired(),
+            Length(min=10, max=1024, message=_l("Use at least 10 characters.")),
+        ],
     )
     confirm = PasswordField(
         _l("Repeat the password"),

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_date as babel_format_date
 from babel.numbers import format_percent
 from flask import Flask, Response, g, jsonify, render_template, request
-from babel.dates import format_date as babel_format_date
 from flask_babel import format_datetime, get_locale, refresh
 from flask_login import current_user
 from sqlalchemy import text

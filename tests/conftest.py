@@ -155,8 +155,11 @@ def count_queries(app: Flask) -> Callable[[], Any]:
         result = QueryCounter()
 
         def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT",
-                                                           "RELEASE", "COMMIT", "ROLLBACK")):
+            if (
+                not statement.lstrip()
+                .upper()
+                .startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK"))
+            ):
                 result.statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", before)
@@ -179,16 +182,21 @@ def write(app: Flask) -> Callable[[], None]:
 
 @pytest.fixture
 def make_currency(app: Flask) -> Callable[..., Currency]:
-    def make(code: str = "EUR", symbol: str = "€", decimal_places: int = 2,
-             is_default: bool = False) -> Currency:
+    def make(
+        code: str = "EUR", symbol: str = "€", decimal_places: int = 2, is_default: bool = False
+    ) -> Currency:
         existing = db.session.scalar(db.select(Currency).where(Currency.code == code))
         if existing is not None:
             return existing
         begin_write(db.session) if not db.session.info.get("flushed") else None
         with acting_as(SYSTEM):
             currency = currencies.create_currency(
-                {"code": code, "symbol": symbol, "decimal_places": decimal_places,
-                 "is_default": is_default}
+                {
+                    "code": code,
+                    "symbol": symbol,
+                    "decimal_places": decimal_places,
+                    "is_default": is_default,
+                }
             )
             db.session.commit()
         return currency
@@ -208,8 +216,11 @@ def make_customer(app: Flask, make_currency: Callable[..., Currency]) -> Callabl
         begin_write(db.session)
         with acting_as(SYSTEM):
             customer = customers.create_customer(
-                {"company_name": company_name or f"Customer {counter['n']} Ltd",
-                 "currency": currency, **data}
+                {
+                    "company_name": company_name or f"Customer {counter['n']} Ltd",
+                    "currency": currency,
+                    **data,
+                }
             )
             db.session.commit()
         return customer
@@ -221,12 +232,17 @@ def make_customer(app: Flask, make_currency: Callable[..., Currency]) -> Callabl
 def make_contact(app: Flask, make_customer: Callable[..., Customer]) -> Callable[..., Contact]:
     counter = {"n": 0}
 
-    def make(customer: Customer | None = None, *, password: str | None = PASSWORD,
-             **data: Any) -> Contact:
+    def make(
+        customer: Customer | None = None, *, password: str | None = PASSWORD, **data: Any
+    ) -> Contact:
         customer = customer or make_customer()
         counter["n"] += 1
-        fields = {"first_name": "Test", "last_name": f"Contact{counter['n']}",
-                  "email": f"contact{counter['n']}@example.com", **data}
+        fields = {
+            "first_name": "Test",
+            "last_name": f"Contact{counter['n']}",
+            "email": f"contact{counter['n']}@example.com",
+            **data,
+        }
         begin_write(db.session)
         with acting_as(SYSTEM):
             contact = contacts.create_contact(customer, fields)
@@ -242,8 +258,12 @@ def make_contact(app: Flask, make_customer: Callable[..., Customer]) -> Callable
 def make_staff(app: Flask) -> Callable[..., Staff]:
     counter = {"n": 0}
 
-    def make(permissions: list[str] | None = None, *, email: str | None = None,
-             language: str | None = None) -> Staff:
+    def make(
+        permissions: list[str] | None = None,
+        *,
+        email: str | None = None,
+        language: str | None = None,
+    ) -> Staff:
         counter["n"] += 1
         begin_write(db.session)
         with acting_as(SYSTEM):
@@ -254,8 +274,11 @@ def make_staff(app: Flask) -> Callable[..., Staff]:
                 role.set_permissions(permissions)
                 db.session.add(role)
             staff = staff_service.create_staff(
-                {"email": email or f"staff{counter['n']}@example.com",
-                 "name": f"Staff {counter['n']}", "language": language},
+                {
+                    "email": email or f"staff{counter['n']}@example.com",
+                    "name": f"Staff {counter['n']}",
+                    "language": language,
+                },
                 role,
                 PASSWORD,
             )
@@ -268,8 +291,14 @@ def make_staff(app: Flask) -> Callable[..., Staff]:
 def _lines(model: type, lines: list[tuple[str, str, str, str]] | None) -> list[Any]:
     lines = lines or [("Consulting", "2", "100.00", "24")]
     return [
-        model(position=i, description=d, quantity=Decimal(q), unit_price=Decimal(p),
-              tax_percent=Decimal(t), discount_percent=Decimal(0))
+        model(
+            position=i,
+            description=d,
+            quantity=Decimal(q),
+            unit_price=Decimal(p),
+            tax_percent=Decimal(t),
+            discount_percent=Decimal(0),
+        )
         for i, (d, q, p, t) in enumerate(lines)
     ]
 
@@ -278,14 +307,23 @@ def _lines(model: type, lines: list[tuple[str, str, str, str]] | None) -> list[A
 def make_invoice(app: Flask, make_customer: Callable[..., Customer]) -> Callable[..., Invoice]:
     from portal.services import billing
 
-    def make(customer: Customer | None = None, *, issue: bool = False,
-             lines: list[tuple[str, str, str, str]] | None = None) -> Invoice:
+    def make(
+        customer: Customer | None = None,
+        *,
+        issue: bool = False,
+        lines: list[tuple[str, str, str, str]] | None = None,
+    ) -> Invoice:
         customer = customer or make_customer()
         begin_write(db.session)
         with acting_as(SYSTEM):
             customer = db.session.merge(customer)
-            invoice = Invoice(customer=customer, currency=customer.currency, status="draft",
-                              kind="invoice", lines=_lines(InvoiceLine, lines))
+            invoice = Invoice(
+                customer=customer,
+                currency=customer.currency,
+                status="draft",
+                kind="invoice",
+                lines=_lines(InvoiceLine, lines),
+            )
             db.session.add(invoice)
             billing.recalculate(invoice)
             if issue:
@@ -305,8 +343,12 @@ def make_estimate(app: Flask, make_customer: Callable[..., Customer]) -> Callabl
         begin_write(db.session)
         with acting_as(SYSTEM):
             customer = db.session.merge(customer)
-            estimate = Estimate(customer=customer, currency=customer.currency, status="draft",
-                                lines=_lines(EstimateLine, None))
+            estimate = Estimate(
+                customer=customer,
+                currency=customer.currency,
+                status="draft",
+                lines=_lines(EstimateLine, None),
+            )
             db.session.add(estimate)
             billing.recalculate(estimate)
             if send:

@@ -28,8 +28,16 @@ def test_staff_create_then_login(app, client):
     runner = app.test_cli_runner()
     result = runner.invoke(
         staff_create,
-        ["--email", "Boss@Example.com", "--name", "Boss", "--role", "Administrator",
-         "--password", "a long enough password"],
+        [
+            "--email",
+            "Boss@Example.com",
+            "--name",
+            "Boss",
+            "--role",
+            "Administrator",
+            "--password",
+            "a long enough password",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "boss@example.com" in result.output
@@ -44,7 +52,8 @@ def test_staff_create_then_login(app, client):
 
 def test_staff_create_prompts_for_the_password(app):
     result = app.test_cli_runner().invoke(
-        staff_create, ["--email", "p@example.com", "--name", "P", "--role", "Administrator"],
+        staff_create,
+        ["--email", "p@example.com", "--name", "P", "--role", "Administrator"],
         input="a long enough password\na long enough password\n",
     )
     assert result.exit_code == 0, result.output
@@ -53,14 +62,47 @@ def test_staff_create_prompts_for_the_password(app):
 
 def test_staff_create_refuses_bad_input_and_writes_nothing(app):
     runner = app.test_cli_runner()
-    short = runner.invoke(staff_create, ["--email", "x@example.com", "--name", "X", "--role",
-                                         "Administrator", "--password", "short"])
+    short = runner.invoke(
+        staff_create,
+        [
+            "--email",
+            "x@example.com",
+            "--name",
+            "X",
+            "--role",
+            "Administrator",
+            "--password",
+            "short",
+        ],
+    )
     assert short.exit_code != 0 and "10 characters" in short.output
-    unknown = runner.invoke(staff_create, ["--email", "y@example.com", "--name", "Y", "--role",
-                                           "Nope", "--password", "a long enough password"])
+    unknown = runner.invoke(
+        staff_create,
+        [
+            "--email",
+            "y@example.com",
+            "--name",
+            "Y",
+            "--role",
+            "Nope",
+            "--password",
+            "a long enough password",
+        ],
+    )
     assert unknown.exit_code != 0 and "Unknown role" in unknown.output
-    bad_email = runner.invoke(staff_create, ["--email", "not-an-email", "--name", "Z", "--role",
-                                             "Administrator", "--password", "long enough pw!"])
+    bad_email = runner.invoke(
+        staff_create,
+        [
+            "--email",
+            "not-an-email",
+            "--name",
+            "Z",
+            "--role",
+            "Administrator",
+            "--password",
+            "long enough pw!",
+        ],
+    )
     assert bad_email.exit_code != 0 and "email" in bad_email.output
     db.session.rollback()
     assert _count(Staff) == 0
@@ -71,8 +113,10 @@ def test_seed_demo_loads_the_company_once(app, client):
     first = runner.invoke(seed_demo)
     assert first.exit_code == 0, first.output
     assert demo.ADMIN_EMAIL in first.output and demo.CONTACT_EMAIL in first.output
-    counts = {m: _count(m) for m in (Staff, Customer, Contact, Invoice, Estimate, Ticket,
-                                     CustomerGroup, Currency)}
+    counts = {
+        m: _count(m)
+        for m in (Staff, Customer, Contact, Invoice, Estimate, Ticket, CustomerGroup, Currency)
+    }
     assert counts[CustomerGroup] == 3
     assert sorted(db.session.scalars(select(Currency.code))) == ["EUR", "GBP", "USD"]
     assert db.session.scalar(select(Currency.code).where(Currency.is_default)) == "EUR"
@@ -86,8 +130,9 @@ def test_seed_demo_loads_the_company_once(app, client):
     assert second.exit_code == 0 and "already present" in second.output
     assert {m: _count(m) for m in counts} == counts
 
-    login = client.post("/clients/login", data={"email": demo.CONTACT_EMAIL,
-                                                "password": demo.CONTACT_PASSWORD})
+    login = client.post(
+        "/clients/login", data={"email": demo.CONTACT_EMAIL, "password": demo.CONTACT_PASSWORD}
+    )
     assert login.status_code == 302
 
 
@@ -104,6 +149,6 @@ def test_seed_demo_bulk_grows_to_the_target_and_is_idempotent(app):
     assert numbers == [f"C-{i:06d}" for i in range(1, 31)]
     invoice_numbers = sorted(n for n in db.session.scalars(select(Invoice.number)) if n)
     assert invoice_numbers == [f"INV-{i:06d}" for i in range(1, len(invoice_numbers) + 1)]
-    assert db.session.scalar(
-        select(func.count()).select_from(Contact).where(Contact.is_primary)
-    ) == 30
+    assert (
+        db.session.scalar(select(func.count()).select_from(Contact).where(Contact.is_primary)) == 30
+    )

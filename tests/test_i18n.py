@@ -26,10 +26,27 @@ def extracted(tmp_path_factory) -> set[str]:
     """The message ids in the code and templates now (pybabel extract, as `make i18n` does)."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-k", "ngettext:1,2", "--no-location",
-         "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "ngettext:1,2",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as fh:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
@@ -66,8 +83,9 @@ def test_login_page_follows_accept_language(client):
     assert 'lang="en"' in page.get_data(as_text=True)
 
 
-def test_contact_language_then_customer_language(client, make_customer, make_contact,
-                                                 login_contact):
+def test_contact_language_then_customer_language(
+    client, make_customer, make_contact, login_contact
+):
     customer = make_customer(language="nl")
     own = make_contact(customer, language="fi")
     login_contact(own)

@@ -289,8 +289,9 @@ def tickets() -> ResponseReturnValue:
     else:
         status = "all"
     stmt = stmt.order_by(Ticket.last_message_at.desc(), Ticket.id.desc())
-    return render_template("clients/tickets/list.html", page=_page(stmt), status=status,
-                           statuses=TICKET_STATUSES)
+    return render_template(
+        "clients/tickets/list.html", page=_page(stmt), status=status, statuses=TICKET_STATUSES
+    )
 
 
 @bp.get("/tickets/<int:id>")

@@ -35,7 +35,10 @@ customer_group_members = Table(
     db.metadata,
     Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
     Column(
-        "group_id", ForeignKey("customer_groups.id", ondelete="CASCADE"), primary_key=True, index=True
+        "group_id",
+        ForeignKey("customer_groups.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
     ),
 )
 

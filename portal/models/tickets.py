@@ -43,9 +43,7 @@ class Ticket(TimestampMixin, db.Model):
         ForeignKey("staff.id", ondelete="SET NULL"), index=True
     )
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id", ondelete="SET NULL"))
-    estimate_id: Mapped[int | None] = mapped_column(
-        ForeignKey("estimates.id", ondelete="SET NULL")
-    )
+    estimate_id: Mapped[int | None] = mapped_column(ForeignKey("estimates.id", ondelete="SET NULL"))
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     customer: Mapped[Customer] = relationship()
@@ -66,9 +64,7 @@ class TicketMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    author_staff_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff.id", ondelete="SET NULL")
-    )
+    author_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     author_contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL")
     )

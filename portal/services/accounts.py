@@ -30,7 +30,9 @@ def set_password(user: Staff | Contact, password: str) -> None:
     db.session.flush()
 
 
-def user_for_token(token: str, purpose: str, kind: type[Staff] | type[Contact]) -> Staff | Contact | None:
+def user_for_token(
+    token: str, purpose: str, kind: type[Staff] | type[Contact]
+) -> Staff | Contact | None:
     max_age = tokens.WELCOME_MAX_AGE if purpose == "welcome" else tokens.RESET_MAX_AGE
     user = tokens.load_token(token, purpose, max_age)
     return user if isinstance(user, kind) else None

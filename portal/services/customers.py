@@ -89,9 +89,10 @@ def _resolve_groups(values: Any, errors: Errors) -> list[CustomerGroup]:
     found = list(
         db.session.scalars(
             select(CustomerGroup).where(
-                or_(CustomerGroup.id.in_(ids), func.lower(CustomerGroup.name).in_(
-                    [n.lower() for n in names]
-                ))
+                or_(
+                    CustomerGroup.id.in_(ids),
+                    func.lower(CustomerGroup.name).in_([n.lower() for n in names]),
+                )
             )
         )
     )
@@ -230,9 +231,12 @@ def delete_customer(customer: Customer) -> None:
 
 
 def contact_count(customer_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Contact).where(Contact.customer_id == customer_id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.customer_id == customer_id)
+        )
+        or 0
+    )
 
 
 __all__ = [

@@ -59,7 +59,9 @@ def test_welcome_email_arrives_in_contact_language_with_a_working_link(
     page = client.get(link)
     assert page.status_code == 200
     assert 'lang="fi"' in page.get_data(as_text=True)
-    response = client.post(link, data={"password": "a new long password", "confirm": "a new long password"})
+    response = client.post(
+        link, data={"password": "a new long password", "confirm": "a new long password"}
+    )
     assert response.status_code == 302
     login = client.post(
         "/clients/login", data={"email": contact.email, "password": "a new long password"}
@@ -135,9 +137,7 @@ def test_server_down_keeps_the_contact_and_the_email_then_delivers_once_back(
     assert row.status == "sent" and row.attempts == 2 and row.last_error is None
 
 
-def test_max_attempts_marks_failed_and_resend_requeues(
-    app, make_customer, monkeypatch, allow_smtp
-):
+def test_max_attempts_marks_failed_and_resend_requeues(app, make_customer, monkeypatch, allow_smtp):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 2)
@@ -162,8 +162,14 @@ def test_concurrent_deliveries_send_each_row_exactly_once(app, make_customer, sm
     begin_write(db.session)
     with acting_as(SYSTEM):
         for i in range(12):
-            email.queue("password_reset", f"user{i}@example.com", "en", name=f"U{i}",
-                        link="http://portal.test/x", valid_minutes=60)
+            email.queue(
+                "password_reset",
+                f"user{i}@example.com",
+                "en",
+                name=f"U{i}",
+                link="http://portal.test/x",
+                valid_minutes=60,
+            )
         db.session.commit()
     assert customer.id
 
@@ -179,9 +185,12 @@ def test_concurrent_deliveries_send_each_row_exactly_once(app, make_customer, sm
     recipients = sorted(m["To"] for m in smtp_server.messages)
     assert recipients == sorted(f"user{i}@example.com" for i in range(12))
     db.session.rollback()  # end this thread's old snapshot
-    assert db.session.scalar(
-        select(func.count()).select_from(OutboxEmail).where(OutboxEmail.status == "sent")
-    ) == 12
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OutboxEmail).where(OutboxEmail.status == "sent")
+        )
+        == 12
+    )
 
 
 def test_outbox_show_lists_emails(app, make_customer):
@@ -214,18 +223,37 @@ def _contexts(make_invoice, make_estimate, make_contact):
         "password_reset": {**base, "name": "Sam", "valid_minutes": 60},
         "invoice_issued": {**base, "contact": contact, "invoice": invoice},
         "estimate_sent": {**base, "contact": contact, "estimate": estimate},
-        "ticket_reply_contact": {**base, "contact": contact, "ticket": ticket,
-                                 "author_name": "Sam", "message": "Fixed."},
-        "ticket_staff_notification": {**base, "name": "Sam", "ticket": ticket, "is_new": True,
-                                      "author_name": "Aino", "priority_label": "high",
-                                      "message": "Help"},
-        "payment_reminder": {**base, "contact": contact, "invoice": invoice,
-                             "days_overdue": 12},
-        "registration_staff": {**base, "staff": {"name": "Sam"}, "customer": contact.customer,
-                               "contact": contact},
-        "estimate_response_staff": {**base, "staff": {"name": "Sam"}, "estimate": estimate,
-                                    "customer": contact.customer, "contact": contact,
-                                    "accepted": True},
+        "ticket_reply_contact": {
+            **base,
+            "contact": contact,
+            "ticket": ticket,
+            "author_name": "Sam",
+            "message": "Fixed.",
+        },
+        "ticket_staff_notification": {
+            **base,
+            "name": "Sam",
+            "ticket": ticket,
+            "is_new": True,
+            "author_name": "Aino",
+            "priority_label": "high",
+            "message": "Help",
+        },
+        "payment_reminder": {**base, "contact": contact, "invoice": invoice, "days_overdue": 12},
+        "registration_staff": {
+            **base,
+            "staff": {"name": "Sam"},
+            "customer": contact.customer,
+            "contact": contact,
+        },
+        "estimate_response_staff": {
+            **base,
+            "staff": {"name": "Sam"},
+            "estimate": estimate,
+            "customer": contact.customer,
+            "contact": contact,
+            "accepted": True,
+        },
     }
 
 
@@ -244,7 +272,10 @@ def test_every_template_renders_translated_in_every_locale(
             assert subject and text.strip() and "<html" in html
             if locale != "en":
                 assert subject != english_subject, (name, locale)
-                english_lines = {line for line in english_text.splitlines() if len(line) > 25
-                                 and "http" not in line}
+                english_lines = {
+                    line
+                    for line in english_text.splitlines()
+                    if len(line) > 25 and "http" not in line
+                }
                 leftover = english_lines & set(text.splitlines())
                 assert not leftover, (name, locale, leftover)
