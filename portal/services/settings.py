@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_app_context
+
 from portal.extensions import db
 from portal.models import Setting
 
@@ -27,17 +29,27 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def _cached() -> dict[str, Any] | None:
+    return g.get("_portal_settings") if has_app_context() else None
+
+
 def get(key: str) -> Any:
     if key not in DEFAULTS:
         raise KeyError(key)
-    row = db.session.get(Setting, key)
-    return DEFAULTS[key] if row is None else row.value
+    return get_all()[key]
 
 
 def get_all() -> dict[str, Any]:
+    """Every setting (defaults filled in), read once per request or app context: the layout,
+    the guards and the numbering all ask, and a settings change is rare."""
+    cached = _cached()
+    if cached is not None:
+        return dict(cached)
     values = dict(DEFAULTS)
     values.update({row.key: row.value for row in db.session.scalars(db.select(Setting))})
-    return values
+    if has_app_context():
+        g._portal_settings = values
+    return dict(values)
 
 
 def set_many(values: dict[str, Any]) -> None:
@@ -50,3 +62,5 @@ def set_many(values: dict[str, Any]) -> None:
         elif row.value != value:
             row.value = value
     db.session.flush()
+    if has_app_context():
+        g.pop("_portal_settings", None)
