@@ -50,7 +50,13 @@ def register_request_state(app: Flask) -> None:
 
     @app.before_request
     def _fresh_request_state() -> None:
-        for key in ("_login_user", "locale", "_actor_token", "_portal_settings"):
+        for key in (
+            "_login_user",
+            "locale",
+            "_actor_token",
+            "_portal_settings",
+            "_staff_permissions",
+        ):
             g.pop(key, None)
         refresh()
 

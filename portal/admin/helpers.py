@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, request, url_for
+from flask import flash, g, render_template, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.admin import bp
+from portal.permissions import check
 from portal.services.errors import DomainError
 
 PER_PAGE = 25
@@ -43,6 +46,48 @@ def page_url(page: int) -> str:
 
 @bp.app_template_global()
 def can(*names: str) -> bool:
-    """In templates: ``{% if can("staff.edit") %}`` for the signed-in staff member."""
-    has = getattr(current_user, "has_permission", None)
-    return bool(has) and any(has(n) for n in names)
+    """In templates: ``{% if can("staff.edit") %}`` for the signed-in staff member (the
+    permission set is looked up once per request; unknown names still raise)."""
+    granted = g.get("_staff_permissions")
+    if granted is None:
+        has = getattr(current_user, "has_permission", None)
+        granted = current_user.role.permissions if has is not None else frozenset()
+        g._staff_permissions = granted
+    return any(check(n) in granted for n in names)
+
+
+_PLAIN_URLS: dict[tuple[str, str], str] = {}
+
+
+@bp.app_template_global()
+def plain_url(endpoint: str) -> str:
+    """``url_for(endpoint)`` for an endpoint without arguments, built once per script root
+    (the navigation asks for the same fifteen links on every page)."""
+    key = (request.script_root, endpoint)
+    url = _PLAIN_URLS.get(key)
+    if url is None:
+        url = _PLAIN_URLS[key] = url_for(endpoint)
+    return url
+
+
+_NAV_CACHE: dict[tuple[Any, ...], Markup] = {}
+
+
+@bp.app_template_global()
+def admin_nav_links() -> Markup:
+    """The navigation links for the signed-in member on this page. They depend only on the
+    member's permissions, the language and the page, so each combination is rendered once per
+    process (translations and URLs change only with a deploy)."""
+    can("staff.view")  # fills g._staff_permissions
+    key = (
+        g.get("_staff_permissions"),
+        str(get_locale()),
+        request.endpoint,
+        request.script_root,
+    )
+    html = _NAV_CACHE.get(key)
+    if html is None:
+        if len(_NAV_CACHE) > 5000:
+            _NAV_CACHE.clear()
+        html = _NAV_CACHE[key] = Markup(render_template("admin/_nav_links.html"))
+    return html
