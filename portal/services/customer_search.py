@@ -234,9 +234,9 @@ def search(staff: Staff, flt: CustomerFilter, page: int = 1, per_page: int = 100
     if page == 1 and len(rows) < per_page:
         total = len(rows)
     else:
-        total = db.session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).subquery())
-        ) or 0
+        total = (
+            db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        )
     return Page(rows, page, per_page, total)
 
 
