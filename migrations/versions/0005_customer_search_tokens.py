@@ -56,6 +56,8 @@ def upgrade():
             batch = []
     if batch:
         op.bulk_insert(table, batch)
+    if conn.dialect.name == "postgresql":
+        op.execute("ANALYZE customer_search_tokens")
 
 
 def downgrade():

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from portal.extensions import db
 from portal.models import (
@@ -551,4 +551,8 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None, chunk:
         done += size
         if progress:
             progress(f"  {existing + done} customers")
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics for the planner after a bulk load (autovacuum would get there later).
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     return done
