@@ -70,7 +70,8 @@ def main() -> None:
         "",
         f"Command: `.venv/bin/python bench/customers_search.py"
         f"{'' if backend == 'sqlite' else ' --database ' + args.database}`; gunicorn, 1 worker,"
-        f" one client (sync workers: a new connection per request), {args.n} requests each, medians.",
+        " one client (sync workers: a new connection per request),"
+        f" {args.n} requests each, medians.",
         "",
         f"Floor: bare Flask endpoint `/_bench/bare` {floor:.2f} ms.",
         "",

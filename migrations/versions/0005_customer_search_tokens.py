@@ -39,7 +39,9 @@ def upgrade():
 
     conn = op.get_bind()
     contacts: dict[int, list] = {}
-    for row in conn.execute(sa.text("SELECT customer_id, first_name, last_name, email FROM contacts")):
+    for row in conn.execute(
+        sa.text("SELECT customer_id, first_name, last_name, email FROM contacts")
+    ):
         contacts.setdefault(row[0], []).extend(row[1:])
     table = sa.table("customer_search_tokens", sa.column("token"), sa.column("customer_id"))
     batch = []
@@ -49,8 +51,10 @@ def upgrade():
             "shipping_city FROM customers"
         )
     ):
-        batch += [{"customer_id": row[0], "token": t}
-                  for t in tokens_of(*row[1:], *contacts.get(row[0], []))]
+        batch += [
+            {"customer_id": row[0], "token": t}
+            for t in tokens_of(*row[1:], *contacts.get(row[0], []))
+        ]
         if len(batch) > 5000:
             op.bulk_insert(table, batch)
             batch = []
