@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, event, func, insert, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, delete, event, exists, func, insert, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from portal.extensions import db
 from portal.models import Contact, Customer, CustomerGroup, Staff, customer_group_members
@@ -170,9 +170,27 @@ def matching_ids(flt: CustomerFilter) -> list[int] | None:
     terms = _terms(flt)
     if not terms:
         return None
+    if len(terms) > 1:
+        # Drive with the rarest word ("5432" rather than "nordic"): count each word's matches,
+        # capped, so a common word costs no more than a short index scan.
+        def capped_count(term: str) -> int:
+            sample = _term_ids(term).limit(FEW_MATCHES + 1).subquery()
+            return db.session.scalar(select(func.count()).select_from(sample)) or 0
+
+        terms = sorted(terms, key=capped_count)
     stmt = _term_ids(terms[0])
     for term in terms[1:]:
-        stmt = stmt.where(CustomerSearchToken.customer_id.in_(_term_ids(term)))
+        # Checked per candidate through the customer's own few tokens (index on customer_id),
+        # never by materialising every customer that has this word.
+        other = aliased(CustomerSearchToken)
+        folded = fold(term)[:TOKEN_LENGTH]
+        stmt = stmt.where(
+            exists().where(
+                other.customer_id == CustomerSearchToken.customer_id,
+                other.token >= folded,
+                other.token < folded + _HIGH,
+            )
+        )
     ids = list(db.session.scalars(stmt.distinct().limit(FEW_MATCHES + 1)))
     return ids if len(ids) <= FEW_MATCHES else None
 
