@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -22,54 +21,16 @@ from portal.auth import end_session, is_staff, staff_required, start_session
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
 from portal.i18n import locale_of
+from portal.login_limits import address_limit, login_limited
 from portal.models import Staff
 from portal.models.base import utcnow
 from portal.services import accounts, twofactor
 from portal.services.staff import authenticate_staff
 from portal.urls import safe_next
 
-DEFAULT_ACCOUNT_LIMIT = "5 per 15 minutes"
-DEFAULT_ADDRESS_LIMIT = "20 per 15 minutes"
 PENDING = "admin_2fa_pending"
 PENDING_MAX_AGE = 300
-
-
-def account_limit() -> str:
-    return str(current_app.config.get("LOGIN_LIMIT_ACCOUNT", DEFAULT_ACCOUNT_LIMIT))
-
-
-def address_limit() -> str:
-    return str(current_app.config.get("LOGIN_LIMIT_ADDRESS", DEFAULT_ADDRESS_LIMIT))
-
-
-def account_key() -> str:
-    """The account a sign-in attempt is for: the typed email, or the pending two-factor one."""
-    email = (request.form.get("email") or "").strip().lower()
-    if not email:
-        pending = session.get(PENDING) or {}
-        email = f"staff-id:{pending.get('id', '')}"
-    return f"admin-account:{email}"
-
-
-def failed(_response: Response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def _limited(view):  # type: ignore[no-untyped-def]
-    view = limiter.limit(
-        account_limit,
-        key_func=account_key,
-        methods=["POST"],
-        deduct_when=failed,
-        scope="admin-login-account",
-    )(view)
-    return limiter.limit(
-        address_limit,
-        key_func=get_remote_address,
-        methods=["POST"],
-        deduct_when=failed,
-        scope="admin-login-address",
-    )(view)
+_limited = login_limited("admin", PENDING)
 
 
 def _finish_login(staff: Staff, next_url: str | None) -> Response:

@@ -10,12 +10,9 @@ registration requests per address.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -28,7 +25,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -38,6 +34,7 @@ from portal.clients.forms import LanguageSwitchForm, RegisterForm, TwoFactorForm
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
 from portal.i18n import locale_of
+from portal.login_limits import address_limit, login_limited
 from portal.models import Contact
 from portal.models.base import utcnow
 from portal.services import (
@@ -52,48 +49,9 @@ from portal.services.errors import ValidationError
 from portal.services.portal_auth import authenticate_contact
 from portal.urls import safe_next
 
-DEFAULT_ACCOUNT_LIMIT = "5 per 15 minutes"
-DEFAULT_ADDRESS_LIMIT = "20 per 15 minutes"
 PENDING = "portal_2fa_pending"
 PENDING_MAX_AGE = 300
-
-
-def account_limit() -> str:
-    return str(current_app.config.get("LOGIN_LIMIT_ACCOUNT", DEFAULT_ACCOUNT_LIMIT))
-
-
-def address_limit() -> str:
-    return str(current_app.config.get("LOGIN_LIMIT_ADDRESS", DEFAULT_ADDRESS_LIMIT))
-
-
-def account_key() -> str:
-    """The account a sign-in attempt is for: the typed email, or the pending two-factor one."""
-    email = (request.form.get("email") or "").strip().lower()
-    if not email:
-        pending = session.get(PENDING) or {}
-        email = f"contact-id:{pending.get('id', '')}"
-    return f"portal-account:{email}"
-
-
-def failed(_response: Response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def _limited(view: Callable[..., Any]) -> Callable[..., Any]:
-    view = limiter.limit(
-        account_limit,
-        key_func=account_key,
-        methods=["POST"],
-        deduct_when=failed,
-        scope="portal-login-account",
-    )(view)
-    return limiter.limit(  # type: ignore[no-any-return]
-        address_limit,
-        key_func=get_remote_address,
-        methods=["POST"],
-        deduct_when=failed,
-        scope="portal-login-address",
-    )(view)
+_limited = login_limited("portal", PENDING)
 
 
 def _finish_login(contact: Contact, next_url: str | None) -> Response:
