@@ -25,12 +25,13 @@ from portal.admin.billing_forms import (
     tax_choices,
 )
 from portal.admin.helpers import PER_PAGE, page_number
-from portal.admin.invoices import document_locale, pdf_response
+from portal.admin.invoices import document_locale
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.i18n import LANGUAGES
 from portal.models import ESTIMATE_STATUSES, Customer, Estimate, Invoice, Staff
+from portal.responses import pdf_response
 from portal.services import billing
 from portal.services import estimates as estimate_service
 from portal.services.errors import DomainError

@@ -37,6 +37,7 @@ from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.i18n import LANGUAGES, locale_of
 from portal.models import INVOICE_STATUSES, Customer, Invoice, Staff
+from portal.responses import pdf_response
 from portal.services import billing, exports, payments, pdf, statements
 from portal.services.errors import DomainError
 from portal.services.scoping import get_customer_or_404, get_scoped_or_404, scope_query
@@ -74,28 +75,6 @@ def document_locale(customer: Customer) -> str:
         return chosen
     primary = customer.primary_contact
     return locale_of(primary) if primary is not None else locale_of(customer)
-
-
-def pdf_response(document: Any, locale: str, *, as_attachment: bool) -> ResponseReturnValue:
-    """The document's cached PDF with its ETag; ``304`` when the client has it already."""
-    etag = pdf.document_etag(document, locale)
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        return response
-    data, etag = pdf.cached_pdf(document, locale)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype="application/pdf",
-        as_attachment=as_attachment,
-        download_name=pdf.pdf_filename(document),
-        etag=etag,
-        max_age=0,
-        conditional=False,
-    )
-    response.cache_control.private = True
-    response.cache_control.public = False
-    return response
 
 
 # -- list -------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, select
-from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -25,6 +24,7 @@ from portal.extensions import db
 from portal.i18n import locale_of
 from portal.models import TICKET_STATUSES, Estimate, Invoice, Staff, Ticket, customer_admins
 from portal.models.base import utcnow
+from portal.responses import pdf_response
 from portal.services import email, payments, pdf, portal_scope, statements
 from portal.services import estimates as estimate_service
 from portal.services.errors import DomainError
@@ -77,34 +77,12 @@ def invoice(id: int) -> ResponseReturnValue:
     )
 
 
-def pdf_response(document: Invoice | Estimate) -> ResponseReturnValue:
-    """The document's PDF in the contact's language, as a download, with its ETag (``304``
-    when the browser has it already)."""
-    locale = locale_of(current_contact())
-    etag = pdf.document_etag(document, locale)
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-        response.set_etag(etag)
-        return response
-    data, etag = pdf.cached_pdf(document, locale)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=pdf.pdf_filename(document),
-        etag=etag,
-        max_age=0,
-        conditional=False,
-    )
-    response.cache_control.private = True
-    response.cache_control.public = False
-    return response
-
-
 @bp.get("/invoices/<int:id>/pdf")
 @area_required("invoices")
 def invoice_pdf(id: int) -> ResponseReturnValue:
-    return pdf_response(portal_scope.invoice_for_contact_or_404(id, current_contact()))
+    contact = current_contact()
+    invoice = portal_scope.invoice_for_contact_or_404(id, contact)
+    return pdf_response(invoice, locale_of(contact), as_attachment=True)
 
 
 @bp.get("/estimates")
@@ -148,7 +126,9 @@ def estimate(id: int) -> ResponseReturnValue:
 @bp.get("/estimates/<int:id>/pdf")
 @area_required("estimates")
 def estimate_pdf(id: int) -> ResponseReturnValue:
-    return pdf_response(portal_scope.estimate_for_contact_or_404(id, current_contact()))
+    contact = current_contact()
+    estimate = portal_scope.estimate_for_contact_or_404(id, contact)
+    return pdf_response(estimate, locale_of(contact), as_attachment=True)
 
 
 def staff_for_estimate(document: Estimate) -> list[Staff]:
