@@ -5,8 +5,6 @@ ContactRecoveryCode`). Shares the TOTP and code format with the staff side
 
 from __future__ import annotations
 
-import hashlib
-
 from sqlalchemy import delete, func, select
 
 from portal.extensions import db
@@ -19,9 +17,7 @@ provisioning_uri = twofactor.provisioning_uri
 verify_totp = twofactor.verify_totp
 
 
-def _hash(code: str) -> str:
-    normalised = "".join(ch for ch in code.lower() if ch.isalnum())
-    return hashlib.sha256(normalised.encode()).hexdigest()
+_hash = twofactor.hash_code
 
 
 def _store_codes(contact: Contact) -> list[str]:

@@ -40,7 +40,8 @@ def verify_totp(secret: str, code: str) -> bool:
     return pyotp.TOTP(secret).verify(code, valid_window=1)
 
 
-def _hash(code: str) -> str:
+def hash_code(code: str) -> str:
+    """The stored form of a recovery code (case, spaces and dashes do not matter)."""
     return hashlib.sha256(_normalise(code).encode()).hexdigest()
 
 
@@ -57,7 +58,7 @@ def enable(staff: Staff, secret: str) -> list[str]:
     show once). Ends the member's other sessions."""
     codes = new_recovery_codes()
     staff.totp_secret = secret
-    staff.recovery_codes = " ".join(_hash(c) for c in codes)
+    staff.recovery_codes = " ".join(hash_code(c) for c in codes)
     staff.session_version += 1
     db.session.flush()
     return codes
@@ -65,7 +66,7 @@ def enable(staff: Staff, secret: str) -> list[str]:
 
 def regenerate_recovery_codes(staff: Staff) -> list[str]:
     codes = new_recovery_codes()
-    staff.recovery_codes = " ".join(_hash(c) for c in codes)
+    staff.recovery_codes = " ".join(hash_code(c) for c in codes)
     db.session.flush()
     return codes
 
@@ -83,7 +84,7 @@ def remaining_recovery_codes(staff: Staff) -> int:
 
 def use_recovery_code(staff: Staff, code: str) -> bool:
     """True (and the code is spent) when ``code`` is one of the unused recovery codes."""
-    wanted = _hash(code)
+    wanted = hash_code(code)
     hashes = (staff.recovery_codes or "").split()
     match = next((h for h in hashes if hmac.compare_digest(h, wanted)), None)
     if match is None:
