@@ -121,6 +121,24 @@ class Client:
         return samples
 
 
+def time_interleaved(client: Client, paths: list[str], n: int) -> dict[str, list[float]]:
+    """``n`` timed GETs of each path, taken in rounds (one of each path per round, the order
+    rotating) so that a slow moment of a shared machine falls on the floor and the pages alike;
+    seconds each, after two warm-up rounds."""
+    samples: dict[str, list[float]] = {path: [] for path in paths}
+    for round_no in range(n + 2):
+        shift = round_no % len(paths)
+        for path in paths[shift:] + paths[:shift]:
+            start = time.perf_counter()
+            status, _ = client.request("GET", path)
+            elapsed = time.perf_counter() - start
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+            if round_no >= 2:
+                samples[path].append(elapsed)
+    return samples
+
+
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 

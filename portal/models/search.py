@@ -8,7 +8,7 @@ customers does not scan them. See :mod:`portal.services.customer_search`.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -22,5 +22,12 @@ class CustomerSearchToken(db.Model):
 
     token: Mapped[str] = mapped_column(TokenType, primary_key=True)
     customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (
+        # The other direction of the primary key: a customer's own tokens, in order, so that
+        # "does this candidate also have a word starting with ..." is one index seek (and the
+        # rebuild of one customer's tokens finds them).
+        Index("ix_customer_search_tokens_customer_token", "customer_id", "token"),
     )

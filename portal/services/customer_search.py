@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, event, exists, func, insert, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import and_, delete, event, exists, func, insert, intersect, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
 from portal.models import Contact, Customer, CustomerGroup, Staff, customer_group_members
@@ -156,8 +156,28 @@ def _term_ids(term: str) -> Any:
     )
 
 
+MAX_TERMS = 6
+
+# Aliases built once: an ``aliased()`` per request costs more than running the query.
+_PRIMARY = aliased(Contact, name="primary_contact")
+_OTHER_TOKENS = [aliased(CustomerSearchToken, name=f"other_{i}") for i in range(MAX_TERMS)]
+
+
 def _terms(flt: CustomerFilter) -> list[str]:
-    return [t for t in flt.q.split() if fold(t)][:6]
+    return [t for t in flt.q.split() if fold(t)][:MAX_TERMS]
+
+
+def _capped_counts(terms: list[str]) -> list[int]:
+    """How many tokens start with each word, counted up to ``FEW_MATCHES + 1``: one statement,
+    so a common word costs no more than a short index scan and the words no extra round trips."""
+    counts = [
+        select(func.count())
+        .select_from(_term_ids(term).limit(FEW_MATCHES + 1).subquery())
+        .scalar_subquery()
+        for term in terms
+    ]
+    row = db.session.execute(select(*counts)).one()
+    return [int(n or 0) for n in row]
 
 
 def matching_ids(flt: CustomerFilter) -> list[int] | None:
@@ -165,33 +185,34 @@ def matching_ids(flt: CustomerFilter) -> list[int] | None:
     :data:`FEW_MATCHES` of them; ``None`` when there is no search or more matches.
 
     Doing this first keeps the plan right on every backend: PostgreSQL, asked for "the first
-    100 by name among the matches" in one statement, may walk all customers by name probing
+    rows by name among the matches" in one statement, may walk all customers by name probing
     the index for each, which for a rare word (a VAT number) reads 100,000 rows."""
     terms = _terms(flt)
     if not terms:
         return None
-    if len(terms) > 1:
-        # Drive with the rarest word ("5432" rather than "nordic"): count each word's matches,
-        # capped, so a common word costs no more than a short index scan.
-        def capped_count(term: str) -> int:
-            sample = _term_ids(term).limit(FEW_MATCHES + 1).subquery()
-            return db.session.scalar(select(func.count()).select_from(sample)) or 0
-
-        terms = sorted(terms, key=capped_count)
-    stmt = _term_ids(terms[0])
-    for term in terms[1:]:
-        # Checked per candidate through the customer's own few tokens (index on customer_id),
-        # never by materialising every customer that has this word.
-        other = aliased(CustomerSearchToken)
-        folded = fold(term)[:TOKEN_LENGTH]
-        stmt = stmt.where(
-            exists().where(
-                other.customer_id == CustomerSearchToken.customer_id,
-                other.token >= folded,
-                other.token < folded + _HIGH,
-            )
-        )
-    ids = list(db.session.scalars(stmt.distinct().limit(FEW_MATCHES + 1)))
+    if len(terms) == 1:
+        stmt = _term_ids(terms[0]).distinct()
+    else:
+        counts = _capped_counts(terms)
+        terms = [t for _n, t in sorted(zip(counts, terms, strict=True), key=lambda p: p[0])]
+        if min(counts) <= FEW_MATCHES:
+            # Drive with the rarest word ("5432" rather than "nordic") and check each candidate
+            # for the other words with one seek into its own tokens (customer_id, token).
+            stmt = _term_ids(terms[0])
+            for other, term in zip(_OTHER_TOKENS, terms[1:], strict=False):
+                folded = fold(term)[:TOKEN_LENGTH]
+                stmt = stmt.where(
+                    exists().where(
+                        other.customer_id == CustomerSearchToken.customer_id,
+                        other.token >= folded,
+                        other.token < folded + _HIGH,
+                    )
+                )
+            stmt = stmt.distinct()
+        else:
+            # Every word is common ("nordic pix"): intersect the sets, each one index range.
+            stmt = intersect(*(_term_ids(t) for t in terms)).subquery().select()
+    ids = list(db.session.scalars(stmt.limit(FEW_MATCHES + 1)))
     return ids if len(ids) <= FEW_MATCHES else None
 
 
@@ -221,9 +242,26 @@ def ordered(stmt: Any, sort: str) -> Any:
     return stmt.order_by(*SORTS.get(sort, SORTS["name"]))
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """One line of the customer list: what the page shows, read as plain rows (no ORM objects,
+    no contacts beyond the primary one)."""
+
+    id: int
+    number: str
+    company_name: str
+    vat_number: str | None
+    billing_city: str | None
+    billing_country: str | None
+    is_active: bool
+    primary_name: str | None
+    primary_email: str | None
+    groups: tuple[str, ...] = ()
+
+
 @dataclass
 class Page:
-    items: list[Customer]
+    items: list[CustomerRow]
     page: int
     per_page: int
     total: int
@@ -266,28 +304,78 @@ class Page:
 
 def search(staff: Staff, flt: CustomerFilter, page: int = 1, per_page: int = 100) -> Page:
     """One page of the customer list in at most five queries whatever the page size: the
-    matching ids (searches only), the rows, their groups and contacts, and the total - which is
-    skipped when the first page is not full (a typical search: the rows are the total)."""
-    stmt = filtered(staff, flt, matching_ids(flt))
-    rows = list(
-        db.session.scalars(
-            ordered(stmt, flt.sort)
-            .options(selectinload(Customer.groups), selectinload(Customer.contacts))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+    matching ids (searches only; two for several words), the rows with their primary contact,
+    their group names, and the total - which is skipped when the first page is not full (a
+    typical search: the rows are the total)."""
+    ids = matching_ids(flt)
+    sees_all = staff.has_permission("customers.view")
+    stmt = filtered(staff, flt, ids)
+    primary = _PRIMARY
+    rows = db.session.execute(
+        ordered(stmt, flt.sort)
+        .with_only_columns(
+            Customer.id,
+            Customer.number,
+            Customer.company_name,
+            Customer.vat_number,
+            Customer.billing_city,
+            Customer.billing_country,
+            Customer.is_active,
+            primary.first_name,
+            primary.last_name,
+            primary.email,
         )
-    )
-    if page == 1 and len(rows) < per_page:
-        total = len(rows)
+        .select_from(Customer)
+        .outerjoin(primary, and_(primary.customer_id == Customer.id, primary.is_primary))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    names: dict[int, list[str]] = {}
+    if rows:
+        for customer_id, name in db.session.execute(
+            select(customer_group_members.c.customer_id, CustomerGroup.name)
+            .join(CustomerGroup, CustomerGroup.id == customer_group_members.c.group_id)
+            .where(customer_group_members.c.customer_id.in_([r[0] for r in rows]))
+            .order_by(CustomerGroup.name)
+        ):
+            names.setdefault(customer_id, []).append(name)
+    items = [
+        CustomerRow(
+            id=r[0],
+            number=r[1],
+            company_name=r[2],
+            vat_number=r[3],
+            billing_city=r[4],
+            billing_country=r[5],
+            is_active=r[6],
+            primary_name=f"{r[7]} {r[8]}".strip() if r[9] is not None else None,
+            primary_email=r[9],
+            groups=tuple(names.get(r[0], ())),
+        )
+        for r in rows
+    ]
+    if page == 1 and len(items) < per_page:
+        total = len(items)
+    elif ids is not None and flt.group_id is None and flt.active is None and sees_all:
+        total = len(ids)  # the matching ids are the result: no second pass over them
     else:
         total = (
             db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         )
-    return Page(rows, page, per_page, total)
+    return Page(items, page, per_page, total)
 
 
 def groups() -> list[CustomerGroup]:
     return list(db.session.scalars(select(CustomerGroup).order_by(CustomerGroup.name)))
 
 
-__all__ = ["CustomerFilter", "Page", "fold", "or_", "rebuild_all", "search", "tokens_of"]
+__all__ = [
+    "CustomerFilter",
+    "CustomerRow",
+    "Page",
+    "fold",
+    "or_",
+    "rebuild_all",
+    "search",
+    "tokens_of",
+]
