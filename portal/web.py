@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
@@ -12,12 +13,15 @@ from babel.numbers import format_percent
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale, refresh
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from portal.database import begin_write
 from portal.extensions import db
-from portal.i18n import LANGUAGES
+from portal.i18n import LANGUAGES, current_locale_code
+from portal.labels import labels
 from portal.services.audit import SYSTEM, actor_for, reset_actor, set_actor
 from portal.services.money import format_money
 
@@ -124,12 +128,22 @@ def register_health(app: Flask) -> None:
         return jsonify({"status": "ok", "database": "ok"})
 
 
+@lru_cache(maxsize=4096)
+def _plain_date(value: date, style: str, locale: str) -> str:
+    return babel_format_date(value, style, locale=locale)
+
+
 def register_template_helpers(app: Flask) -> None:
+    # The money and date filters read the locale the template was rendered for from its context
+    # (``current_locale``, set below; ``force_locale`` for an email or PDF is already applied):
+    # a list page formats a hundred amounts and dates.
     @app.template_filter("money")
-    def _money(amount: Decimal | None, currency: Any) -> str:
+    @pass_context
+    def _money(ctx: Context, amount: Decimal | None, currency: Any) -> str:
         if amount is None:
             return ""
-        return format_money(amount, currency.code, str(get_locale()), currency.decimal_places)
+        locale = ctx.get("current_locale") or current_locale_code()
+        return format_money(amount, currency.code, locale, currency.decimal_places)
 
     @app.template_filter("percent")
     def _percent(value: Decimal | None) -> str:
@@ -138,14 +152,17 @@ def register_template_helpers(app: Flask) -> None:
         return format_percent(value / 100, locale=str(get_locale()), decimal_quantization=False)
 
     @app.template_filter("date")
-    def _date(value: date | datetime | None, style: str = "medium") -> str:
+    @pass_context
+    def _date(ctx: Context, value: date | datetime | None, style: str = "medium") -> str:
         if value is None:
             return ""
         if isinstance(value, datetime):
             return format_datetime(value, style)  # converted to the viewer's time zone
-        # A plain date needs no time zone: Babel directly, with the request's Locale object.
-        return babel_format_date(value, style, locale=get_locale())
+        # A plain date needs no time zone: Babel directly (a list shows the same dates again).
+        return _plain_date(value, style, ctx.get("current_locale") or current_locale_code())
+
+    app.add_template_global(labels, "status_labels")
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale())}
+        return {"LANGUAGES": LANGUAGES, "current_locale": current_locale_code()}

@@ -110,6 +110,8 @@ class Invoice(DocumentMixin, db.Model):
         CheckConstraint(_in("status", INVOICE_STATUSES), name="status"),
         CheckConstraint(_in("kind", INVOICE_KINDS), name="kind"),
         Index("ix_invoices_customer_status", "customer_id", "status"),
+        # A customer's invoices newest first (the portal list, the customer card) without a sort.
+        Index("ix_invoices_customer_issue_date", "customer_id", "issue_date", "id"),
         Index("ix_invoices_unprocessed", "processed_at", "issued_at"),
         Index("ix_invoices_status_due", "status", "due_date"),
     )
@@ -182,6 +184,7 @@ class Estimate(DocumentMixin, db.Model):
     __table_args__ = (
         CheckConstraint(_in("status", ESTIMATE_STATUSES), name="status"),
         Index("ix_estimates_customer_status", "customer_id", "status"),
+        Index("ix_estimates_customer_issue_date", "customer_id", "issue_date", "id"),
     )
 
     status: Mapped[str] = mapped_column(String(16), default="draft")

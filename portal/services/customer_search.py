@@ -7,6 +7,7 @@ created, changed or deleted, that customer's tokens are rebuilt in the same tran
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,14 +23,25 @@ from portal.services.scoping import visible_filter
 
 _SPLIT = re.compile(r"[^\w]+", re.UNICODE)
 _HIGH = "\uffff"
-SORTS = {
-    "name": (Customer.company_name, Customer.id),
-    "-name": (Customer.company_name.desc(), Customer.id.desc()),
-    "number": (Customer.number,),
-    "-number": (Customer.number.desc(),),
-    "city": (Customer.billing_city, Customer.company_name),
-    "-created": (Customer.created_at.desc(), Customer.id.desc()),
+#: The list's sort orders as (column, descending) pairs, ending in a unique column so that
+#: paging is stable.
+SORT_KEYS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "name": (("company_name", False), ("id", False)),
+    "-name": (("company_name", True), ("id", True)),
+    "number": (("number", False),),
+    "-number": (("number", True),),
+    "city": (("billing_city", False), ("company_name", False), ("id", False)),
+    "-created": (("created_at", True), ("id", True)),
 }
+
+
+def _order_by(columns: Any, sort: str) -> list[Any]:
+    """``ORDER BY`` terms for ``sort`` over ``columns`` (``Customer`` or a subquery's ``c``)."""
+    keys = SORT_KEYS.get(sort, SORT_KEYS["name"])
+    return [getattr(columns, n).desc() if desc else getattr(columns, n) for n, desc in keys]
+
+
+SORTS = {sort: tuple(_order_by(Customer, sort)) for sort in SORT_KEYS}
 
 
 def fold(text: str) -> str:
@@ -167,17 +179,40 @@ def _terms(flt: CustomerFilter) -> list[str]:
     return [t for t in flt.q.split() if fold(t)][:MAX_TERMS]
 
 
+#: How often a word occurs only steers the plan (which word drives), never the answer, so an
+#: estimate a few minutes old is good enough: a common word ("oy", "gmbh", "nordic") is counted
+#: once per worker and :data:`ESTIMATE_TTL` seconds instead of on every search.
+ESTIMATE_TTL = 300.0
+_ESTIMATE_LIMIT = 4096
+_estimates: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+
 def _capped_counts(terms: list[str]) -> list[int]:
-    """How many tokens start with each word, counted up to ``FEW_MATCHES + 1``: one statement,
-    so a common word costs no more than a short index scan and the words no extra round trips."""
-    counts = [
-        select(func.count())
-        .select_from(_term_ids(term).limit(FEW_MATCHES + 1).subquery())
-        .scalar_subquery()
-        for term in terms
-    ]
-    row = db.session.execute(select(*counts)).one()
-    return [int(n or 0) for n in row]
+    """How many tokens start with each word, counted up to ``FEW_MATCHES + 1`` (a common word
+    costs no more than a short index scan); the words not estimated lately are counted in one
+    statement."""
+    database = str(db.session.get_bind().url)
+    now = time.monotonic()
+    known: dict[str, int] = {}
+    for term in terms:
+        hit = _estimates.get((database, FEW_MATCHES, fold(term)))
+        if hit is not None and hit[0] > now:
+            known[term] = hit[1]
+    missing = [t for t in terms if t not in known]
+    if missing:
+        counts = [
+            select(func.count())
+            .select_from(_term_ids(term).limit(FEW_MATCHES + 1).subquery())
+            .scalar_subquery()
+            for term in missing
+        ]
+        row = db.session.execute(select(*counts)).one()
+        if len(_estimates) > _ESTIMATE_LIMIT:
+            _estimates.clear()
+        for term, n in zip(missing, row, strict=True):
+            known[term] = int(n or 0)
+            _estimates[(database, FEW_MATCHES, fold(term))] = (now + ESTIMATE_TTL, known[term])
+    return [known[t] for t in terms]
 
 
 def matching_ids(flt: CustomerFilter) -> list[int] | None:
@@ -310,10 +345,29 @@ def search(staff: Staff, flt: CustomerFilter, page: int = 1, per_page: int = 100
     ids = matching_ids(flt)
     sees_all = staff.has_permission("customers.view")
     stmt = filtered(staff, flt, ids)
+    if ids is None:
+        chosen = ordered(stmt, flt.sort).limit(per_page).offset((page - 1) * per_page)
+    else:
+        # The matches (at most FEW_MATCHES) with their sort columns, sorted on their own, then
+        # the page of them. Asked for "the first rows by name among these ids" directly,
+        # PostgreSQL walks the name index hoping to meet them early; when they share a name
+        # prefix it reads most of the table (30 ms instead of 1 ms for "nordic pix").
+        columns = {n for n, _desc in SORT_KEYS.get(flt.sort, SORT_KEYS["name"])} | {"id"}
+        matches = (
+            stmt.with_only_columns(*(getattr(Customer, n) for n in sorted(columns)))
+            .cte("matches")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        page_ids = (
+            select(matches.c.id)
+            .order_by(*_order_by(matches.c, flt.sort))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        chosen = ordered(select(Customer).where(Customer.id.in_(page_ids)), flt.sort)
     primary = _PRIMARY
     rows = db.session.execute(
-        ordered(stmt, flt.sort)
-        .with_only_columns(
+        chosen.with_only_columns(
             Customer.id,
             Customer.number,
             Customer.company_name,
@@ -327,8 +381,6 @@ def search(staff: Staff, flt: CustomerFilter, page: int = 1, per_page: int = 100
         )
         .select_from(Customer)
         .outerjoin(primary, and_(primary.customer_id == Customer.id, primary.is_primary))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     ).all()
     names: dict[int, list[str]] = {}
     if rows:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.i18n import locale_of
+from portal.labels import labels
 from portal.models import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
@@ -43,22 +44,11 @@ MAX_MESSAGE = 20000
 
 
 def priority_label(priority: str) -> str:
-    return {
-        "low": _("Low"),
-        "medium": _("Medium"),
-        "high": _("High"),
-        "urgent": _("Urgent"),
-    }.get(priority, priority)
+    return labels("priority").get(priority, priority)
 
 
 def status_label(status: str) -> str:
-    return {
-        "open": _("Open"),
-        "in_progress": _("In progress"),
-        "answered": _("Answered"),
-        "on_hold": _("On hold"),
-        "closed": _("Closed"),
-    }.get(status, status)
+    return labels("ticket").get(status, status)
 
 
 def _message_body(data: Mapping[str, Any], errors: Errors) -> str | None:

@@ -103,6 +103,24 @@ def test_multi_word_search_same_answer_on_every_plan(make_customer, make_staff, 
     assert names("alpha nordic") == []
 
 
+def test_word_estimates_are_reused_and_never_change_the_answer(
+    make_customer, make_staff, count_queries, monkeypatch
+):
+    monkeypatch.setattr(customer_search, "_estimates", {})
+    make_customer("Nordic Summit 5432")
+    admin = make_staff()
+    search(admin, CustomerFilter(q="warm"))  # the staff member's role and permissions load
+    flt = CustomerFilter(q="nordic summit")
+    with count_queries() as first:
+        assert [r.company_name for r in search(admin, flt).items] == ["Nordic Summit 5432"]
+    with count_queries() as again:
+        search(admin, flt)
+    assert again.count == first.count - 1  # the words were counted once
+    # A stale estimate only steers the plan: new matches are found all the same.
+    make_customer("Nordic Summit 9999")
+    assert search(admin, flt).total == 2
+
+
 def test_search_pages_and_totals(make_customer, make_contact, make_staff):
     """A full page of matches: the total comes from the matching ids (everything visible) or
     from a count (a group filter, a ``view_own`` member) and is the same either way."""

@@ -272,3 +272,39 @@ def test_our_decimal_places_win_over_babels():
     # Babel knows JPY has no decimals and EUR two; the currency table is the authority.
     assert format_money(D("1234.5"), "JPY", "en", 2) == "¥1,234.50"
     assert format_money(D("1234.5"), "EUR", "en", 0) == "€1,235"
+
+
+AMOUNTS = [
+    "0",
+    "-0.001",
+    "0.004",
+    "0.5",
+    "7",
+    "-7.25",
+    "999.995",
+    "1000",
+    "-1000",
+    "12345.675",
+    "-987654.321",
+    "1234567890.125",
+    "100000000000000000.5",
+]
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "fr", "es", "nl", "fi", "nb", "en_IN", "de_CH"])
+@pytest.mark.parametrize(
+    ("code", "places"), [("EUR", 2), ("USD", 2), ("JPY", 0), ("KWD", 3), ("NOK", 2), ("CHF", 2)]
+)
+def test_compiled_money_format_equals_babel(locale, code, places):
+    """``format_money`` resolves the pattern once; Babel's own ``NumberPattern.apply`` (what it
+    replaced) must give the same text for every amount, sign, size and locale."""
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
+    parsed = Locale.parse(locale)
+    pattern = parsed.currency_formats["standard"].pattern
+    pattern = parse_pattern(pattern.replace(".00", "." + "0" * places if places else ""))
+    for raw in AMOUNTS:
+        rounded = round_money(D(raw), places)
+        expected = pattern.apply(rounded, parsed, currency=code, currency_digits=False)
+        assert format_money(D(raw), code, locale, places) == expected, (raw, locale, code)
