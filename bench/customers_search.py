@@ -24,7 +24,7 @@ from bench.harness import (
     flask,
     median_ms,
     serve,
-    time_interleaved,
+    time_blocks,
 )
 
 QUERIES = {
@@ -50,10 +50,19 @@ def company_prefix(database_url: str) -> str:
     return f"{words[0]} {words[1]} {words[2][:4]}"
 
 
+MODE = "requests to each path in blocks of {block} (rotating order)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'seed.db'}")
     parser.add_argument("-n", type=int, default=200)
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=20,
+        help="consecutive requests to one path before the next (1: fully interleaved)",
+    )
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
@@ -72,7 +81,7 @@ def main() -> None:
         for label, path in paths.items():
             _status, body = client.request("GET", path)
             hits[label] = body.count(b'class="customer-row"')
-        samples = time_interleaved(client, ["/_bench/bare", *paths.values()], args.n)
+        samples = time_blocks(client, ["/_bench/bare", *paths.values()], args.n, args.block)
         floor = median_ms(samples["/_bench/bare"])
         rows = []
         for label, q in QUERIES.items():
@@ -83,9 +92,10 @@ def main() -> None:
         f"## Customer search, 100,000 customers, {backend} ({datetime.date.today()})",
         "",
         f"Command: `.venv/bin/python bench/customers_search.py"
-        f"{'' if backend == 'sqlite' else ' --database ' + args.database}`; gunicorn, 1 worker,"
+        f"{'' if backend == 'sqlite' else ' --database ' + args.database}"
+        f" -n {args.n} --block {args.block}`; gunicorn, 1 worker,"
         " one client (sync workers: a new connection per request),"
-        f" {args.n} rounds of one request to each path (interleaved), medians.",
+        f" {args.n} {MODE.format(block=args.block)}, medians.",
         "",
         f"Floor: bare Flask endpoint `/_bench/bare` {floor:.2f} ms.",
         "",

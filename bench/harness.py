@@ -121,21 +121,31 @@ class Client:
         return samples
 
 
-def time_interleaved(client: Client, paths: list[str], n: int) -> dict[str, list[float]]:
-    """``n`` timed GETs of each path, taken in rounds (one of each path per round, the order
-    rotating) so that a slow moment of a shared machine falls on the floor and the pages alike;
-    seconds each, after two warm-up rounds."""
+def time_blocks(
+    client: Client, paths: list[str], n: int, block: int = 20
+) -> dict[str, list[float]]:
+    """``n`` timed GETs of each path, taken in blocks: ``block`` requests to one path (after
+    two untimed ones), then a block of the next path, the order rotating from round to round.
+
+    Within a block a path runs with its own code hot, as when it is timed alone; the rounds
+    spread the slow and fast moments of a shared machine over the floor and the pages alike
+    (a run of each path one after the other saw the floor alone move by 2x between runs).
+    ``block=1`` is fully interleaved (every request follows another path's: caches are cold,
+    which costs the tiny floor relatively most); ``block=n`` is one path after the other."""
     samples: dict[str, list[float]] = {path: [] for path in paths}
-    for round_no in range(n + 2):
+    rounds = -(-n // block)
+    for round_no in range(rounds):
         shift = round_no % len(paths)
         for path in paths[shift:] + paths[:shift]:
-            start = time.perf_counter()
-            status, _ = client.request("GET", path)
-            elapsed = time.perf_counter() - start
-            if status != 200:
-                raise RuntimeError(f"{path} answered {status}")
-            if round_no >= 2:
-                samples[path].append(elapsed)
+            size = min(block, n - len(samples[path]))
+            for i in range(size + 2):
+                start = time.perf_counter()
+                status, _ = client.request("GET", path)
+                elapsed = time.perf_counter() - start
+                if status != 200:
+                    raise RuntimeError(f"{path} answered {status}")
+                if i >= 2:
+                    samples[path].append(elapsed)
     return samples
 
 

@@ -25,7 +25,7 @@ from bench.harness import (
     flask,
     median_ms,
     serve,
-    time_interleaved,
+    time_blocks,
 )
 
 EMAIL = "thousand@bench.example"
@@ -122,10 +122,19 @@ def prepare(database_url: str) -> int:
         return 1000
 
 
+MODE = "requests to each path in blocks of {block} (rotating order)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'invoices.db'}")
     parser.add_argument("-n", type=int, default=200)
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=20,
+        help="consecutive requests to one path before the next (1: fully interleaved)",
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
@@ -140,7 +149,7 @@ def main() -> None:
         for label, path in pages.items():
             _status, body = client.request("GET", path)
             shown[label] = body.count(b"<tr") - 1
-        samples = time_interleaved(client, ["/_bench/bare", *pages.values()], args.n)
+        samples = time_blocks(client, ["/_bench/bare", *pages.values()], args.n, args.block)
         floor = median_ms(samples["/_bench/bare"])
         rows = []
         for label, path in pages.items():
@@ -152,8 +161,9 @@ def main() -> None:
         f"({datetime.date.today()})",
         "",
         "Command: `.venv/bin/python bench/portal_invoices.py"
-        f"{'' if backend == 'sqlite' else ' --database ' + args.database}`; gunicorn, 1 worker,"
-        f" one client, {args.n} rounds of one request to each path (interleaved), medians.",
+        f"{'' if backend == 'sqlite' else ' --database ' + args.database}"
+        f" -n {args.n} --block {args.block}`; gunicorn, 1 worker,"
+        f" one client, {args.n} {MODE.format(block=args.block)}, medians.",
         "",
         f"Floor: bare Flask endpoint `/_bench/bare` {floor:.2f} ms.",
         "",

@@ -82,9 +82,11 @@ def customer_list() -> ResponseReturnValue:
     # the POSTs are validated by BulkForm and QuickCustomerForm.
     flt = _filter_from_args()
     size = SEARCH_SIZE if flt.q else LIST_SIZE
-    page = search(_me(), flt, page=page_number(), per_page=size)
+    groups = reference_groups()
+    names = {g.id: g.name for g in groups}
+    page = search(_me(), flt, page=page_number(), per_page=size, group_names=names)
     return render_template(
-        "admin/customers/list.html", page=page, flt=flt, groups=reference_groups(), sorts=SORTS
+        "admin/customers/list.html", page=page, flt=flt, groups=groups, sorts=SORTS
     )
 
 

@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, select
-from sqlalchemy.orm import load_only
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -42,47 +41,23 @@ class DeclineForm(FlaskForm):
     reason = TextAreaField(_l("Why do you decline?"), validators=[Length(max=5000)])
 
 
-#: What the list pages show (the rest of a document - texts, JSON snapshots, timestamps - is
-#: not read for a list; the query-count tests catch a template that reaches for more).
-INVOICE_LIST_COLUMNS = load_only(
-    Invoice.id,
-    Invoice.number,
-    Invoice.kind,
-    Invoice.status,
-    Invoice.issue_date,
-    Invoice.due_date,
-    Invoice.total,
-    Invoice.amount_paid,
-    Invoice.currency_id,
-)
-ESTIMATE_LIST_COLUMNS = load_only(
-    Estimate.id,
-    Estimate.number,
-    Estimate.status,
-    Estimate.issue_date,
-    Estimate.expiry_date,
-    Estimate.total,
-    Estimate.currency_id,
-)
+def _page_number() -> int:
+    try:
+        return max(int(request.args.get("page", "1")), 1)
+    except ValueError:
+        return 1
 
 
 def _page(stmt: Select[Any]) -> Pagination:
-    try:
-        number = max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        number = 1
-    return db.paginate(stmt, page=number, per_page=PER_PAGE, error_out=False)
+    return db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)
 
 
 @bp.get("/invoices")
 @area_required("invoices")
 def invoices() -> ResponseReturnValue:
-    stmt = (
-        portal_scope.visible_invoices(current_contact())
-        .options(INVOICE_LIST_COLUMNS)
-        .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-    )
-    return render_template("clients/invoices/list.html", page=_page(stmt), today=utcnow().date())
+    today = utcnow().date()
+    page = portal_scope.invoice_page(current_contact(), _page_number(), PER_PAGE, today)
+    return render_template("clients/invoices/list.html", page=page, today=today)
 
 
 @bp.get("/invoices/<int:id>")
@@ -115,12 +90,9 @@ def invoice_pdf(id: int) -> ResponseReturnValue:
 @bp.get("/estimates")
 @area_required("estimates")
 def estimates() -> ResponseReturnValue:
-    stmt = (
-        portal_scope.visible_estimates(current_contact())
-        .options(ESTIMATE_LIST_COLUMNS)
-        .order_by(Estimate.issue_date.desc(), Estimate.id.desc())
-    )
-    return render_template("clients/estimates/list.html", page=_page(stmt), today=utcnow().date())
+    today = utcnow().date()
+    page = portal_scope.estimate_page(current_contact(), _page_number(), PER_PAGE, today)
+    return render_template("clients/estimates/list.html", page=page, today=today)
 
 
 def _estimate_page(

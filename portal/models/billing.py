@@ -31,6 +31,31 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+# The rules behind the status shown and the amount due, on plain values: the models use them,
+# and so do lists that read plain rows instead of model objects.
+
+
+def invoice_amount_due(status: str, total: Decimal, amount_paid: Decimal) -> Decimal:
+    """What is still to pay: nothing on a draft or a cancelled invoice."""
+    if status in ("draft", "cancelled"):
+        return Decimal("0")
+    return total - amount_paid
+
+
+def invoice_display_status(status: str, due_date: date | None, today: date) -> str:
+    """The stored status, or ``overdue`` for an unpaid (or partially paid) invoice past due."""
+    if status in ("unpaid", "partially_paid") and due_date is not None and due_date < today:
+        return "overdue"
+    return status
+
+
+def estimate_display_status(status: str, expiry_date: date | None, today: date) -> str:
+    """The stored status, or ``expired`` for a sent estimate past its expiry date."""
+    if status == "sent" and expiry_date is not None and expiry_date < today:
+        return "expired"
+    return status
+
+
 class NumberSequence(db.Model):
     """A counter per document series (``invoice``, ``estimate``, ``credit_note``, ``customer``).
 
@@ -153,20 +178,14 @@ class Invoice(DocumentMixin, db.Model):
 
     @property
     def amount_due(self) -> Decimal:
-        if self.status in ("draft", "cancelled"):
-            return Decimal("0")
-        return self.total - self.amount_paid
+        return invoice_amount_due(self.status, self.total, self.amount_paid)
 
     def is_overdue(self, today: date) -> bool:
-        return (
-            self.status in ("unpaid", "partially_paid")
-            and self.due_date is not None
-            and self.due_date < today
-        )
+        return invoice_display_status(self.status, self.due_date, today) == "overdue"
 
     def display_status(self, today: date) -> str:
         """The stored status, or ``overdue`` derived from the due date."""
-        return "overdue" if self.is_overdue(today) else self.status
+        return invoice_display_status(self.status, self.due_date, today)
 
 
 class InvoiceLine(LineMixin, db.Model):
@@ -205,10 +224,10 @@ class Estimate(DocumentMixin, db.Model):
         return f"<Estimate {self.id} {self.number or 'draft'}>"
 
     def is_expired(self, today: date) -> bool:
-        return self.status == "sent" and self.expiry_date is not None and self.expiry_date < today
+        return estimate_display_status(self.status, self.expiry_date, today) == "expired"
 
     def display_status(self, today: date) -> str:
-        return "expired" if self.is_expired(today) else self.status
+        return estimate_display_status(self.status, self.expiry_date, today)
 
 
 class EstimateLine(LineMixin, db.Model):

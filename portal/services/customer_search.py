@@ -13,12 +13,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, event, exists, func, insert, intersect, or_, select
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    intersect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
 from portal.models import Contact, Customer, CustomerGroup, Staff, customer_group_members
 from portal.models.search import TOKEN_LENGTH, CustomerSearchToken
+from portal.services.paging import Page
 from portal.services.scoping import visible_filter
 
 _SPLIT = re.compile(r"[^\w]+", re.UNICODE)
@@ -215,49 +228,41 @@ def _capped_counts(terms: list[str]) -> list[int]:
     return [known[t] for t in terms]
 
 
-def matching_ids(flt: CustomerFilter) -> list[int] | None:
-    """The ids of the customers matching every search word, when there are at most
-    :data:`FEW_MATCHES` of them; ``None`` when there is no search or more matches.
+def _matches(terms: list[str]) -> tuple[Any, bool]:
+    """A select of the ids of the customers having every word (possibly with repeats), and
+    whether they are few - at most about :data:`FEW_MATCHES`, judged from the words' counts.
 
-    Doing this first keeps the plan right on every backend: PostgreSQL, asked for "the first
-    rows by name among the matches" in one statement, may walk all customers by name probing
-    the index for each, which for a rare word (a VAT number) reads 100,000 rows."""
-    terms = _terms(flt)
-    if not terms:
-        return None
+    With one word that is the word's range of the index. With several, the rarest word
+    ("5432" rather than "nordic") drives and each candidate is checked for the other words with
+    one seek into its own tokens (``customer_id, token``); when every word is common ("nordic
+    pix") the sets are intersected, which is taken to be few (their intersection usually is)."""
+    counts = _capped_counts(terms)
     if len(terms) == 1:
-        stmt = _term_ids(terms[0]).distinct()
-    else:
-        counts = _capped_counts(terms)
-        terms = [t for _n, t in sorted(zip(counts, terms, strict=True), key=lambda p: p[0])]
-        if min(counts) <= FEW_MATCHES:
-            # Drive with the rarest word ("5432" rather than "nordic") and check each candidate
-            # for the other words with one seek into its own tokens (customer_id, token).
-            stmt = _term_ids(terms[0])
-            for other, term in zip(_OTHER_TOKENS, terms[1:], strict=False):
-                folded = fold(term)[:TOKEN_LENGTH]
-                stmt = stmt.where(
-                    exists().where(
-                        other.customer_id == CustomerSearchToken.customer_id,
-                        other.token >= folded,
-                        other.token < folded + _HIGH,
-                    )
-                )
-            stmt = stmt.distinct()
-        else:
-            # Every word is common ("nordic pix"): intersect the sets, each one index range.
-            stmt = intersect(*(_term_ids(t) for t in terms)).subquery().select()
-    ids = list(db.session.scalars(stmt.limit(FEW_MATCHES + 1)))
-    return ids if len(ids) <= FEW_MATCHES else None
+        return _term_ids(terms[0]), counts[0] <= FEW_MATCHES
+    terms = [t for _n, t in sorted(zip(counts, terms, strict=True), key=lambda p: p[0])]
+    if min(counts) > FEW_MATCHES:
+        both = intersect(*(_term_ids(t) for t in terms)).subquery()
+        return select(both.c.customer_id), True
+    stmt = _term_ids(terms[0])
+    for other, term in zip(_OTHER_TOKENS, terms[1:], strict=False):
+        folded = fold(term)[:TOKEN_LENGTH]
+        stmt = stmt.where(
+            exists().where(
+                other.customer_id == CustomerSearchToken.customer_id,
+                other.token >= folded,
+                other.token < folded + _HIGH,
+            )
+        )
+    return stmt, True
 
 
-def filtered(staff: Staff, flt: CustomerFilter, ids: list[int] | None = None) -> Any:
+def filtered(staff: Staff, flt: CustomerFilter, matches: Any = None) -> Any:
     """The select of customers ``staff`` may see that match ``flt`` (not yet ordered);
-    ``ids`` from :func:`matching_ids` replaces the word conditions."""
+    ``matches`` (a select of ids from :func:`_matches`) replaces the word conditions."""
     stmt = select(Customer).where(visible_filter(staff, "customers", Customer))
     terms = _terms(flt)
-    if ids is not None:
-        stmt = stmt.where(Customer.id.in_(ids))
+    if matches is not None:
+        stmt = stmt.where(Customer.id.in_(matches))
     elif terms:
         stmt = stmt.where(and_(*(Customer.id.in_(_term_ids(t)) for t in terms)))
     if flt.group_id is not None:
@@ -294,103 +299,94 @@ class CustomerRow:
     groups: tuple[str, ...] = ()
 
 
-@dataclass
-class Page:
-    items: list[CustomerRow]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-    def iter_pages(
-        self, left_edge: int = 1, left_current: int = 2, right_current: int = 2, right_edge: int = 1
-    ) -> Iterable[int | None]:
-        last = 0
-        for num in range(1, self.pages + 1):
-            if (
-                num <= left_edge
-                or self.page - left_current <= num <= self.page + right_current
-                or num > self.pages - right_edge
-            ):
-                if last + 1 != num:
-                    yield None
-                yield num
-                last = num
+_ROW_COLUMNS = (
+    Customer.id,
+    Customer.number,
+    Customer.company_name,
+    Customer.vat_number,
+    Customer.billing_city,
+    Customer.billing_country,
+    Customer.is_active,
+    _PRIMARY.first_name,
+    _PRIMARY.last_name,
+    _PRIMARY.email,
+)
 
 
-def search(staff: Staff, flt: CustomerFilter, page: int = 1, per_page: int = 100) -> Page:
-    """One page of the customer list in at most five queries whatever the page size: the
-    matching ids (searches only; two for several words), the rows with their primary contact,
-    their group names, and the total - which is skipped when the first page is not full (a
-    typical search: the rows are the total)."""
-    ids = matching_ids(flt)
-    sees_all = staff.has_permission("customers.view")
-    stmt = filtered(staff, flt, ids)
-    if ids is None:
-        chosen = ordered(stmt, flt.sort).limit(per_page).offset((page - 1) * per_page)
-    else:
-        # The matches (at most FEW_MATCHES) with their sort columns, sorted on their own, then
-        # the page of them. Asked for "the first rows by name among these ids" directly,
-        # PostgreSQL walks the name index hoping to meet them early; when they share a name
-        # prefix it reads most of the table (30 ms instead of 1 ms for "nordic pix").
+def _rows(chosen: Any, *extra: Any) -> Any:
+    """``chosen`` (a select of customers) as list rows: the columns shown, the primary contact,
+    the ids of the customer's groups (``"3,7"``) and ``extra`` columns."""
+    group_ids = (
+        select(func.aggregate_strings(cast(customer_group_members.c.group_id, String), ","))
+        .where(customer_group_members.c.customer_id == Customer.id)
+        .scalar_subquery()
+    )
+    return (
+        chosen.with_only_columns(*_ROW_COLUMNS, group_ids, *extra)
+        .select_from(Customer)
+        .outerjoin(_PRIMARY, and_(_PRIMARY.customer_id == Customer.id, _PRIMARY.is_primary))
+    )
+
+
+def search(
+    staff: Staff,
+    flt: CustomerFilter,
+    page: int = 1,
+    per_page: int = 100,
+    group_names: dict[int, str] | None = None,
+) -> Page[CustomerRow]:
+    """One page of the customer list, the rows with their primary contact and groups.
+
+    Few matches (a search for a name, a VAT number, an email): one statement takes the matches
+    with their sort columns (a materialised set), sorts them, and reads the page and the total.
+    Asked for "the first rows by name among these matches" directly, PostgreSQL would walk the
+    name index hoping to meet them early, reading most of the table when they share a name.
+    Many or all customers: the customers are walked in list order and counted separately when
+    the page is full. ``group_names`` (id to name, in list order) saves reading the groups.
+    """
+    terms = _terms(flt)
+    matches, few = _matches(terms) if terms else (None, False)
+    stmt = filtered(staff, flt, matches)
+    offset = (page - 1) * per_page
+    total: int | None = None
+    if few:
         columns = {n for n, _desc in SORT_KEYS.get(flt.sort, SORT_KEYS["name"])} | {"id"}
-        matches = (
+        found = (
             stmt.with_only_columns(*(getattr(Customer, n) for n in sorted(columns)))
             .cte("matches")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         page_ids = (
-            select(matches.c.id)
-            .order_by(*_order_by(matches.c, flt.sort))
+            select(found.c.id)
+            .order_by(*_order_by(found.c, flt.sort))
             .limit(per_page)
-            .offset((page - 1) * per_page)
+            .offset(offset)
         )
+        counted = select(func.count()).select_from(found).scalar_subquery()
         chosen = ordered(select(Customer).where(Customer.id.in_(page_ids)), flt.sort)
-    primary = _PRIMARY
-    rows = db.session.execute(
-        chosen.with_only_columns(
-            Customer.id,
-            Customer.number,
-            Customer.company_name,
-            Customer.vat_number,
-            Customer.billing_city,
-            Customer.billing_country,
-            Customer.is_active,
-            primary.first_name,
-            primary.last_name,
-            primary.email,
-        )
-        .select_from(Customer)
-        .outerjoin(primary, and_(primary.customer_id == Customer.id, primary.is_primary))
-    ).all()
-    names: dict[int, list[str]] = {}
-    if rows:
-        for customer_id, name in db.session.execute(
-            select(customer_group_members.c.customer_id, CustomerGroup.name)
-            .join(CustomerGroup, CustomerGroup.id == customer_group_members.c.group_id)
-            .where(customer_group_members.c.customer_id.in_([r[0] for r in rows]))
-            .order_by(CustomerGroup.name)
-        ):
-            names.setdefault(customer_id, []).append(name)
+        rows = db.session.execute(_rows(chosen, counted)).all()
+        if rows:
+            total = rows[0][-1]
+    else:
+        chosen = ordered(stmt, flt.sort).limit(per_page).offset(offset)
+        rows = db.session.execute(_rows(chosen)).all()
+    if total is None:
+        if page == 1 and len(rows) < per_page:
+            total = len(rows)
+        else:
+            total = (
+                db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+                or 0
+            )
+    if group_names is None and any(r[10] for r in rows):
+        group_names = {g.id: g.name for g in groups()}
+    names = group_names or {}
+    position = {gid: i for i, gid in enumerate(names)}
+
+    def group_list(raw: str | None) -> tuple[str, ...]:
+        ids = {int(x) for x in raw.split(",")} if raw else set()
+        return tuple(names[gid] for gid in sorted(ids & position.keys(), key=position.__getitem__))
+
     items = [
         CustomerRow(
             id=r[0],
@@ -402,18 +398,10 @@ def search(staff: Staff, flt: CustomerFilter, page: int = 1, per_page: int = 100
             is_active=r[6],
             primary_name=f"{r[7]} {r[8]}".strip() if r[9] is not None else None,
             primary_email=r[9],
-            groups=tuple(names.get(r[0], ())),
+            groups=group_list(r[10]),
         )
         for r in rows
     ]
-    if page == 1 and len(items) < per_page:
-        total = len(items)
-    elif ids is not None and flt.group_id is None and flt.active is None and sees_all:
-        total = len(ids)  # the matching ids are the result: no second pass over them
-    else:
-        total = (
-            db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-        )
     return Page(items, page, per_page, total)
 
 

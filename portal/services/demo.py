@@ -552,7 +552,9 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None, chunk:
         if progress:
             progress(f"  {existing + done} customers")
     if db.session.get_bind().dialect.name == "postgresql":
-        # Fresh statistics for the planner after a bulk load (autovacuum would get there later).
-        db.session.execute(text("ANALYZE"))
+        # Fresh statistics for the planner and a visibility map for index-only scans after a bulk
+        # load (autovacuum would get there later); VACUUM cannot run inside a transaction.
         db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     return done

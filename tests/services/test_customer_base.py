@@ -137,6 +137,25 @@ def test_search_pages_and_totals(make_customer, make_contact, make_staff):
     assert first.items[0].primary_name == "Pia P0" and first.items[0].primary_email
     inactive = search(admin, CustomerFilter(q="paged", active=True), page=1, per_page=5)
     assert inactive.total == 7
+    beyond = search(admin, CustomerFilter(q="paged"), page=5, per_page=5)
+    assert (beyond.items, beyond.total) == ([], 7)
+
+
+@pytest.mark.parametrize("q", ["", "grouped", "grouped oy"])
+def test_list_rows_carry_group_names_in_name_order(make_customer, make_staff, write, q):
+    """The same on every plan: the whole list, one word, several words."""
+    customer = make_customer("Grouped Oy")
+    make_customer("Other Oy")
+    write()
+    zeta = reference.save_group(None, {"name": "Zeta"})
+    alpha = reference.save_group(None, {"name": "Alpha"})
+    reference.assign_group([customer.id], zeta)
+    reference.assign_group([customer.id], alpha)
+    db.session.commit()
+    admin = make_staff()
+    rows = {r.company_name: r.groups for r in search(admin, CustomerFilter(q=q)).items}
+    assert rows["Grouped Oy"] == ("Alpha", "Zeta")
+    assert rows.get("Other Oy", ()) == ()
 
 
 def test_search_index_follows_changes(people, write):
