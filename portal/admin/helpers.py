@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, render_template, request, url_for
-from flask_babel import get_locale
+from flask import flash, g, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from portal import fragments
 from portal.admin import bp
 from portal.permissions import check
 from portal.services.errors import DomainError
@@ -70,25 +70,9 @@ def plain_url(endpoint: str) -> str:
     return url
 
 
-_NAV_CACHE: dict[tuple[Any, ...], Markup] = {}
-
-
 @bp.app_template_global()
 def admin_nav_links() -> Markup:
-    """The navigation links for the signed-in member on this page. They depend only on the
-    member's permissions, the language and the page, so each combination is rendered once per
-    process (translations and URLs change only with a deploy)."""
+    """The navigation links for the signed-in member on this page (rendered once per
+    permission set, language and page)."""
     can("staff.view")  # fills g._staff_permissions
-    key = (
-        g.get("_staff_permissions"),
-        str(get_locale()),
-        request.endpoint,
-        request.script_root,
-    )
-    html = _NAV_CACHE.get(key)
-    if html is None:
-        if len(_NAV_CACHE) > 5000:
-            _NAV_CACHE.clear()
-        # Markup is safe here: render_template escaped every value (autoescaped .html).
-        html = _NAV_CACHE[key] = Markup(render_template("admin/_nav_links.html"))  # noqa: S704
-    return html
+    return fragments.navigation("admin/_nav_links.html", g.get("_staff_permissions"))

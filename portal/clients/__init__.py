@@ -20,14 +20,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, request, session, url_for
 from flask_babel import refresh
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from portal import fragments
 from portal.auth import is_contact, is_staff
-from portal.i18n import LANGUAGES, current_locale_code, locale_of
+from portal.i18n import LANGUAGES, locale_of
 from portal.models import CONTACT_PERMISSIONS, Contact
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -143,27 +144,13 @@ def portal_may(area: str) -> bool:
     return contact is not None and contact.may(area)
 
 
-_NAV_CACHE: dict[tuple[Any, ...], Markup] = {}
-
-
 @bp.app_template_global()
 def portal_nav_links() -> Markup:
-    """The navigation links for the signed-in contact on this page: they depend only on its
-    permissions, the language and the page, so each combination is rendered once per process."""
+    """The navigation links for the signed-in contact on this page (rendered once per
+    permission set, language and page)."""
     contact = g.get("portal_contact")
-    key = (
-        tuple(contact.permissions) if contact is not None else (),
-        current_locale_code(),
-        request.endpoint,
-        request.script_root,
-    )
-    html = _NAV_CACHE.get(key)
-    if html is None:
-        if len(_NAV_CACHE) > 5000:
-            _NAV_CACHE.clear()
-        # Markup is safe here: render_template escaped every value (autoescaped .html).
-        html = _NAV_CACHE[key] = Markup(render_template("clients/_nav_links.html"))  # noqa: S704
-    return html
+    permissions = tuple(contact.permissions) if contact is not None else ()
+    return fragments.navigation("clients/_nav_links.html", permissions)
 
 
 @bp.context_processor
