@@ -9,7 +9,6 @@ The database is migrated and seeded with ``seed-demo --customers 100000`` when i
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import sys
 from pathlib import Path
@@ -18,11 +17,13 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (
+    MODE,
     ROOT,
     Client,
     append_results,
     flask,
     median_ms,
+    page_arguments,
     serve,
     time_blocks,
 )
@@ -50,20 +51,8 @@ def company_prefix(database_url: str) -> str:
     return f"{words[0]} {words[1]} {words[2][:4]}"
 
 
-MODE = "requests to each path in blocks of {block} (rotating order)"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'seed.db'}")
-    parser.add_argument("-n", type=int, default=200)
-    parser.add_argument(
-        "--block",
-        type=int,
-        default=20,
-        help="consecutive requests to one path before the next (1: fully interleaved)",
-    )
-    parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    parser = page_arguments("seed.db")
     args = parser.parse_args()
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     flask("db", "upgrade", database_url=args.database)

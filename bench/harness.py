@@ -7,6 +7,7 @@ Used by the benchmark scripts in this folder; each prints a Markdown table and c
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import os
 import re
@@ -147,6 +148,25 @@ def time_blocks(
                 if i >= 2:
                     samples[path].append(elapsed)
     return samples
+
+
+#: How ``time_blocks`` took its samples, for the result tables.
+MODE = "requests to each path in blocks of {block} (rotating order)"
+
+
+def page_arguments(default_db: str) -> argparse.ArgumentParser:
+    """The options every page benchmark takes."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'out' / default_db}")
+    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=20,
+        help="consecutive requests to one path before the next (1: fully interleaved)",
+    )
+    parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    return parser
 
 
 def median_ms(samples: list[float]) -> float:

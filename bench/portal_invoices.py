@@ -10,7 +10,6 @@ The database (default: a new SQLite file under bench/out/) gets the demo data an
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import sys
 from decimal import Decimal
@@ -19,11 +18,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (
+    MODE,
     ROOT,
     Client,
     append_results,
     flask,
     median_ms,
+    page_arguments,
     serve,
     time_blocks,
 )
@@ -122,20 +123,8 @@ def prepare(database_url: str) -> int:
         return 1000
 
 
-MODE = "requests to each path in blocks of {block} (rotating order)"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'bench' / 'out' / 'invoices.db'}")
-    parser.add_argument("-n", type=int, default=200)
-    parser.add_argument(
-        "--block",
-        type=int,
-        default=20,
-        help="consecutive requests to one path before the next (1: fully interleaved)",
-    )
-    parser.add_argument("--write", action="store_true")
+    parser = page_arguments("invoices.db")
     args = parser.parse_args()
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     flask("db", "upgrade", database_url=args.database)
