@@ -71,6 +71,17 @@ def post_worker_init(worker: Any) -> None:
     list page creates tens of thousands; default settings collected several times a request)."""
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+    if os.environ.get("PORTAL_RUN_BANNER") and worker.age == worker.cfg.workers:
+        _print_banner()
+
+
+def _print_banner() -> None:
+    """``make run``: once the last of the first workers has loaded the app, the address and the
+    demo logins are the last thing on the screen (after gunicorn's "Listening at" line)."""
+    from portal.services.demo import logins_text
+
+    base = os.environ.get("PORTAL_BASE_URL", f"http://{bind}")
+    print(f"\nThe portal is ready at {base}\n{logins_text(base)}", flush=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:
