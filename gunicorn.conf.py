@@ -78,7 +78,7 @@ def post_worker_init(worker: Any) -> None:
 def _print_banner() -> None:
     """``make run``: once the last of the first workers has loaded the app, the address and the
     demo logins are the last thing on the screen (after gunicorn's "Listening at" line)."""
-    from portal.services.demo import logins_text
+    from portal.services.platform.demo import logins_text
 
     base = os.environ.get("PORTAL_BASE_URL", f"http://{bind}")
     print(f"\nThe portal is ready at {base}\n{logins_text(base)}", flush=True)

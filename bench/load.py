@@ -156,7 +156,7 @@ def prepare(database_url: str, clients: int, contacts_per_client: int) -> tuple[
     from portal import create_app
     from portal.extensions import db
     from portal.models import Contact, Customer, Invoice
-    from portal.services import passwords
+    from portal.services.identity import passwords
 
     app = create_app(
         {
@@ -225,11 +225,11 @@ def numbering_check(app: Any, threads: int = 20) -> dict[str, Any]:
     consecutive."""
     from sqlalchemy import select
 
-    from portal.database import begin_write
     from portal.extensions import db
     from portal.models import Customer, Invoice, InvoiceLine
+    from portal.models.database import begin_write
     from portal.services import billing
-    from portal.services.audit import SYSTEM, acting_as
+    from portal.services.platform.audit import SYSTEM, acting_as
 
     with app.app_context():
         begin_write()

@@ -32,11 +32,14 @@ from flask_migrate import upgrade  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
 from portal import create_app  # noqa: E402
-from portal.database import begin_write  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Invoice  # noqa: E402
-from portal.services import billing, contacts, currencies, customers, pdf, settings  # noqa: E402
-from portal.services.audit import SYSTEM, acting_as  # noqa: E402
+from portal.models.database import begin_write  # noqa: E402
+from portal.services import billing, customers  # noqa: E402
+from portal.services.billing import pdf  # noqa: E402
+from portal.services.customers import contacts, currencies  # noqa: E402
+from portal.services.platform import settings  # noqa: E402
+from portal.services.platform.audit import SYSTEM, acting_as  # noqa: E402
 
 RUNS = 15
 LINES = 20

@@ -38,11 +38,14 @@ def prepare(database_url: str) -> int:
     from sqlalchemy import func, insert, select
 
     from portal import create_app
-    from portal.database import begin_write
     from portal.extensions import db
     from portal.models import Contact, Invoice, InvoiceLine
-    from portal.services import contacts, customers, numbering, passwords
-    from portal.services.audit import SYSTEM, acting_as
+    from portal.models.database import begin_write
+    from portal.services import customers
+    from portal.services.billing import numbering
+    from portal.services.customers import contacts
+    from portal.services.identity import passwords
+    from portal.services.platform.audit import SYSTEM, acting_as
 
     app = create_app({"DATABASE_URL": database_url})
     with app.app_context(), acting_as(SYSTEM):

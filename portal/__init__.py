@@ -25,19 +25,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import (  # noqa: F401 - models must be imported for Alembic
-        auth,
-        database,
-        models,
-    )
+    from portal import auth, models  # noqa: F401 - models must be imported for Alembic
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import install_fast_gettext, select_locale
-    from portal.services import (  # noqa: F401 - flush listeners
-        customer_search,
-        outbox,
-        pdf,
-        webhooks,
-    )
+    from portal.models import database
+    from portal.services.billing import pdf
+    from portal.services.customers import search as customer_search  # noqa: F401 - flush listeners
+    from portal.services.integration import webhooks
+    from portal.services.platform import outbox
 
     db.init_app(app)
     database.init_app(app)
@@ -64,7 +59,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    from portal import observability, web
+    from portal.web import hooks as web
+    from portal.web import observability
 
     web.register_request_state(app)
     web.register_security_headers(app)

@@ -16,7 +16,7 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.extensions import db, login_manager
 from portal.models import Contact, Staff
-from portal.permissions import check
+from portal.services.identity.permissions import check
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,7 +73,7 @@ def is_contact(user: Any = None) -> bool:
 def permission_required(*names: str) -> Callable[[F], F]:
     """Admin views: ``@permission_required("customers.edit")``; with several names, any one of
     them admits (``"customers.view", "customers.view_own"``; the view then narrows its queries
-    with :mod:`portal.services.scoping`). Unknown names raise at import."""
+    with :mod:`portal.services.access.staff`). Unknown names raise at import."""
     if not names:
         raise ValueError("permission_required needs at least one permission")
     for name in names:

@@ -12,14 +12,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import Invoice, OutboxEmail, Role, Staff
-from portal.services import demo, outbox, recurring
-from portal.services import pdf as _pdf  # noqa: F401 - registers the PDF email attachments
-from portal.services import staff as staff_service
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services.billing import pdf as _pdf  # noqa: F401 - registers the PDF email attachments
+from portal.services.billing import recurring
 from portal.services.errors import DomainError
+from portal.services.identity import staff as staff_service
+from portal.services.platform import demo, outbox
+from portal.services.platform.audit import SYSTEM, acting_as
 
 staff_cli = AppGroup("staff", help="Staff members.")
 outbox_cli = AppGroup("outbox", help="The email outbox.")
@@ -196,7 +197,7 @@ def invoices_remind(today: Any) -> None:
 )
 def api_token_create(name: str, scopes: str) -> None:
     """Creates a token and prints it once, alone on the last line (only its hash is kept)."""
-    from portal.services import api_tokens
+    from portal.services.integration import api_tokens
 
     with acting_as(SYSTEM):
         begin_write()
@@ -214,7 +215,7 @@ def api_token_create(name: str, scopes: str) -> None:
 @api_token_cli.command("list")
 def api_token_list() -> None:
     """Lists tokens with their prefix, scopes, last use and state."""
-    from portal.services import api_tokens
+    from portal.services.integration import api_tokens
 
     for token in api_tokens.all_tokens():
         used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
@@ -230,7 +231,7 @@ def api_token_list() -> None:
 def api_token_revoke(token_id: int) -> None:
     """Revokes a token: it stops working at once."""
     from portal.models import ApiToken
-    from portal.services import api_tokens
+    from portal.services.integration import api_tokens
 
     with acting_as(SYSTEM):
         begin_write()
@@ -251,7 +252,7 @@ def api_token_revoke(token_id: int) -> None:
 @click.option("--max-loops", type=int, default=None, hidden=True)
 def webhooks_send(loop: bool, interval: float, max_loops: int | None) -> None:
     """Delivers queued webhook events, with retries."""
-    from portal.services import webhooks
+    from portal.services.integration import webhooks
 
     rounds = 0
     while True:
@@ -269,7 +270,7 @@ def webhooks_send(loop: bool, interval: float, max_loops: int | None) -> None:
 @click.option("--limit", default=50, show_default=True)
 def webhooks_show(limit: int) -> None:
     """Lists the latest deliveries with their state."""
-    from portal.services import webhooks
+    from portal.services.integration import webhooks
 
     rows = webhooks.recent_deliveries(limit)
     if not rows:
@@ -288,7 +289,7 @@ def webhooks_show(limit: int) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def backup_command(path: Path) -> None:
     """Writes the database and the upload folder to one archive (.tar.gz)."""
-    from portal.services import backup
+    from portal.services.platform import backup
 
     try:
         manifest = backup.create_backup(path)
@@ -306,7 +307,7 @@ def backup_command(path: Path) -> None:
 @click.option("--force", is_flag=True, help="Replace a database that already holds data.")
 def restore_command(path: Path, force: bool) -> None:
     """Restores an archive written by `flask backup` into this (empty) instance."""
-    from portal.services import backup
+    from portal.services.platform import backup
 
     try:
         manifest = backup.restore_backup(path, force=force)

@@ -21,7 +21,7 @@ LANGUAGES: dict[str, str] = {
 
 
 def default_locale() -> str:
-    from portal.services import settings
+    from portal.services.platform import settings
 
     try:
         configured = settings.get("default_language")

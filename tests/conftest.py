@@ -22,7 +22,6 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
 
 from portal import create_app
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import (
     Contact,
@@ -35,9 +34,12 @@ from portal.models import (
     Role,
     Staff,
 )
-from portal.services import contacts, currencies, customers, passwords
-from portal.services import staff as staff_service
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services import customers
+from portal.services.customers import contacts, currencies
+from portal.services.identity import passwords
+from portal.services.identity import staff as staff_service
+from portal.services.platform.audit import SYSTEM, acting_as
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"

@@ -22,8 +22,10 @@ from portal import create_app
 from portal.cli import backup_command, restore_command
 from portal.extensions import db
 from portal.models import Invoice, TicketAttachment
-from portal.services import attachments, backup, tickets
-from portal.services.audit import SYSTEM, acting_as
+from portal.services import tickets
+from portal.services.platform import backup
+from portal.services.platform.audit import SYSTEM, acting_as
+from portal.services.tickets import attachments
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 PDF = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"

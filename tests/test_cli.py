@@ -17,7 +17,7 @@ from portal.models import (
     Staff,
     Ticket,
 )
-from portal.services import demo
+from portal.services.platform import demo
 
 
 def _count(model) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Invoice, OutboxEmail
 from portal.services import billing
-from portal.services.audit import SYSTEM, acting_as
+from portal.services.platform.audit import SYSTEM, acting_as
 
 LINE = {"description": "Monthly support", "quantity": "1", "unit_price": "500", "tax_rate": "24"}
 

@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import create_app
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import Setting
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services.platform.audit import SYSTEM, acting_as
 
 UNREACHABLE_PG = "postgresql+psycopg://postgres@127.0.0.1:1/nothing"
 SECRET_DETAIL = "kaboom-internal-detail-42"

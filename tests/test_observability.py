@@ -20,11 +20,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
 from portal import create_app
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import OutboxEmail
-from portal.services import api_tokens, email
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services.integration import api_tokens
+from portal.services.platform import email
+from portal.services.platform.audit import SYSTEM, acting_as
 from tests.conftest import PASSWORD, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

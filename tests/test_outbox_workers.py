@@ -22,11 +22,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import OutboxEmail
-from portal.services import email
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services.platform import email
+from portal.services.platform.audit import SYSTEM, acting_as
 from tests.conftest import CapturedMail, SMTPServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +127,7 @@ def test_claims_use_skip_locked_on_postgresql_and_the_write_lock_on_sqlite(
 ) -> None:
     from sqlalchemy.orm import Session
 
-    from portal.services import outbox
+    from portal.services.platform import outbox
 
     begin_write(db.session)
     with acting_as(SYSTEM):

@@ -4,8 +4,9 @@ Authorization has three layers: this blueprint's guard (a signed-in, active staf
 session version is current - checked by the user loader on every request - and, when an
 Administrator requires it, two-factor sign-in set up); ``@permission_required`` (or
 ``@staff_required`` for the few pages every member may open) on every view; and the scoped
-queries of :mod:`portal.services.scoping` for ``view_own``. ``tests/admin/test_access.py`` walks
-``url_map`` and fails on any admin view without one of the two decorators.
+queries of :mod:`portal.services.access.staff` for ``view_own``.
+``tests/admin/test_access.py`` walks ``url_map`` and fails on any admin view without one of
+the two decorators.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def require_staff() -> Response | None:
     if not is_staff():
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     if request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS and not current_user.totp_secret:
-        from portal.services import settings
+        from portal.services.platform import settings
 
         if settings.get("require_staff_2fa"):
             flash(_("Set up two-factor sign-in to continue."), "error")

@@ -19,9 +19,11 @@ from portal.admin.helpers import show_errors
 from portal.auth import staff_required, start_session
 from portal.extensions import db
 from portal.models import Staff
-from portal.services import passwords, settings, twofactor
-from portal.services import staff as staff_service
 from portal.services.errors import ValidationError
+from portal.services.identity import passwords
+from portal.services.identity import staff as staff_service
+from portal.services.identity import staff_twofactor as twofactor
+from portal.services.platform import settings
 
 SETUP_SECRET = "admin_2fa_setup_secret"  # noqa: S105 - a session key name
 

@@ -19,11 +19,11 @@ from portal.admin import bp
 from portal.admin.helpers import show_errors
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.models import ApiToken
 from portal.models.webhooks import Webhook
-from portal.services import api_tokens, webhooks
 from portal.services.errors import DomainError
+from portal.services.integration import api_tokens, webhooks
+from portal.web.forms import EmptyForm
 
 
 class TokenForm(FlaskForm):

@@ -1,6 +1,6 @@
 """Forms shared by the invoice and estimate pages: the draft form with its line rows, the
-payment form, and the glue between them and :mod:`portal.services.drafts` (the form's data as
-the service's dict, the service's field errors next to the right row and field).
+payment form, and the glue between them and :mod:`portal.services.billing.drafts` (the form's
+data as the service's dict, the service's field errors next to the right row and field).
 
 Line rows are ``lines-<n>-<field>`` (a WTForms ``FieldList``), the names the draft service
 uses for its errors. Empty rows are left out before saving; ``index_map`` remembers which
@@ -34,7 +34,7 @@ from wtforms.validators import Length, Optional
 
 from portal.extensions import db
 from portal.models import Customer, Estimate, Invoice, TaxRate
-from portal.services.drafts import MAX_LINES
+from portal.services.billing.drafts import MAX_LINES
 from portal.services.errors import DomainError
 
 EMPTY_ROWS = 3

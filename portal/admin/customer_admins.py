@@ -14,11 +14,11 @@ from portal.admin.forms import AssignAdminForm
 from portal.admin.helpers import PER_PAGE, page_number, show_errors
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.models import Customer, Staff
-from portal.services import staff as staff_service
+from portal.services.access.staff import get_customer_or_404, scope_query
 from portal.services.errors import ValidationError
-from portal.services.scoping import get_customer_or_404, scope_query
+from portal.services.identity import staff as staff_service
+from portal.web.forms import EmptyForm
 
 
 def _me() -> Staff:

@@ -16,9 +16,10 @@ from portal.admin import bp
 from portal.admin.customer_forms import ImportForm
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
-from portal.services import customer_import, customer_records
+from portal.services.customers import import_export as customer_import
+from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
+from portal.web.forms import EmptyForm
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 

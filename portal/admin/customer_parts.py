@@ -13,11 +13,13 @@ from portal.admin.forms import language_choices
 from portal.admin.helpers import show_errors
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.models import Contact, Customer, CustomerAddress, Note, Staff
-from portal.services import contacts, customer_records, email
+from portal.services.access.staff import get_customer_or_404
+from portal.services.customers import contacts
+from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
-from portal.services.scoping import get_customer_or_404
+from portal.services.platform import email
+from portal.web.forms import EmptyForm
 
 
 def _me() -> Staff:

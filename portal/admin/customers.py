@@ -20,7 +20,6 @@ from portal.admin.forms import language_choices
 from portal.admin.helpers import page_number, show_errors
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.models import (
     Currency,
     Customer,
@@ -31,10 +30,14 @@ from portal.models import (
     TaxClass,
     Ticket,
 )
-from portal.services import contacts, customer_import, customer_records, customers, reference
-from portal.services.customer_search import SORTS, CustomerFilter, filtered, ordered, search
+from portal.services import customers
+from portal.services.access.staff import can_view, get_customer_or_404, scope_query
+from portal.services.customers import contacts, reference
+from portal.services.customers import import_export as customer_import
+from portal.services.customers import records as customer_records
+from portal.services.customers.search import SORTS, CustomerFilter, filtered, ordered, search
 from portal.services.errors import DomainError
-from portal.services.scoping import can_view, get_customer_or_404, scope_query
+from portal.web.forms import EmptyForm
 
 LIST_SIZE = 100
 #: A search shows its best 25 first (sorted as chosen), like the other CRMs; more by paging.

@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.admin import bp
 from portal.auth import staff_required
 from portal.models.base import utcnow
-from portal.services.dashboard import summary
+from portal.services.dashboards.staff import summary
 
 
 @bp.get("/")

@@ -28,15 +28,15 @@ from portal.admin.helpers import PER_PAGE, page_number
 from portal.admin.invoices import document_locale
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.i18n import LANGUAGES
 from portal.models import ESTIMATE_STATUSES, Customer, Estimate, Invoice, Staff
-from portal.responses import pdf_response
 from portal.services import billing
-from portal.services import estimates as estimate_service
+from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
+from portal.services.billing import estimates as estimate_service
+from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
-from portal.services.scoping import get_customer_or_404, get_scoped_or_404, scope_query
-from portal.services.totals import compute_totals
+from portal.web.forms import EmptyForm
+from portal.web.responses import pdf_response
 
 VIEW = ("estimates.view", "estimates.view_own")
 

@@ -9,10 +9,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from portal import fragments
 from portal.admin import bp
-from portal.permissions import check
 from portal.services.errors import DomainError
+from portal.services.identity.permissions import check
+from portal.web import fragments
 
 PER_PAGE = 25
 

@@ -2,7 +2,7 @@
 the detail page with its actions (issue, email, cancel, payments, credit note, duplicate,
 delete), the PDF, and per customer the ZIP export and the statement of account.
 
-Every look-up is scoped (:mod:`portal.services.scoping`, area ``invoices``); the views call
+Every look-up is scoped (:mod:`portal.services.access.staff`, area ``invoices``); the views call
 the billing services and commit once.
 """
 
@@ -34,14 +34,15 @@ from portal.admin.billing_forms import (
 from portal.admin.helpers import PER_PAGE, page_number, show_errors
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.i18n import LANGUAGES, locale_of
 from portal.models import INVOICE_STATUSES, Customer, Invoice, Staff
-from portal.responses import pdf_response
-from portal.services import billing, exports, payments, pdf, statements
+from portal.services import billing
+from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
+from portal.services.billing import exports, payments, pdf, statements
+from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
-from portal.services.scoping import get_customer_or_404, get_scoped_or_404, scope_query
-from portal.services.totals import compute_totals
+from portal.web.forms import EmptyForm
+from portal.web.responses import pdf_response
 
 VIEW = ("invoices.view", "invoices.view_own")
 LIST_STATUSES = (*INVOICE_STATUSES, "overdue")

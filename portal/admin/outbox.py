@@ -11,10 +11,10 @@ from portal.admin import bp
 from portal.admin.helpers import PER_PAGE, page_number
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.models import OutboxEmail
 from portal.models.outbox import OUTBOX_STATUSES
-from portal.services import outbox
+from portal.services.platform import outbox
+from portal.web.forms import EmptyForm
 
 
 @bp.get("/outbox")

@@ -14,10 +14,10 @@ from portal.admin.customer_forms import CurrencyForm, NameForm, TaxClassForm, Ta
 from portal.admin.helpers import show_errors
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.models import Currency, CustomerGroup, TaxClass, TaxRate, customer_group_members
-from portal.services import currencies, reference
+from portal.services.customers import currencies, reference
 from portal.services.errors import DomainError
+from portal.web.forms import EmptyForm
 
 
 def _get(model: Any, pk: int | None) -> Any:

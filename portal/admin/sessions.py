@@ -19,14 +19,15 @@ from portal.admin import bp
 from portal.admin.forms import TwoFactorForm
 from portal.auth import end_session, is_staff, staff_required, start_session
 from portal.extensions import db, limiter
-from portal.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
 from portal.i18n import locale_of
-from portal.login_limits import address_limit, login_limited
 from portal.models import Staff
 from portal.models.base import utcnow
-from portal.services import accounts, twofactor
-from portal.services.staff import authenticate_staff
-from portal.urls import safe_next
+from portal.services.identity import accounts
+from portal.services.identity import staff_twofactor as twofactor
+from portal.services.identity.staff import authenticate_staff
+from portal.web.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
+from portal.web.login_limits import address_limit, login_limited
+from portal.web.urls import safe_next
 
 PENDING = "admin_2fa_pending"
 PENDING_MAX_AGE = 300

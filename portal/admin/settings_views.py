@@ -11,8 +11,8 @@ from portal.admin.forms import SettingsForm, language_choices
 from portal.admin.helpers import show_errors
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.services import company, settings
 from portal.services.errors import ValidationError
+from portal.services.platform import company, settings
 
 
 def _form() -> SettingsForm:

@@ -13,12 +13,12 @@ from portal.admin.forms import RoleForm, StaffForm, language_choices
 from portal.admin.helpers import PER_PAGE, page_number, show_errors
 from portal.auth import permission_required, start_session
 from portal.extensions import db
-from portal.forms import EmptyForm
 from portal.models import Role, Staff
-from portal.permissions import AREAS, CAPABILITIES
-from portal.services import email
-from portal.services import staff as staff_service
 from portal.services.errors import ValidationError
+from portal.services.identity import staff as staff_service
+from portal.services.identity.permissions import AREAS, CAPABILITIES
+from portal.services.platform import email
+from portal.web.forms import EmptyForm
 
 
 def _staff_form(obj: Staff | None = None) -> StaffForm:

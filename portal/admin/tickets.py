@@ -27,10 +27,10 @@ from portal.models import (
     TicketAttachment,
     TicketMessage,
 )
-from portal.services import attachments
 from portal.services import tickets as ticket_service
+from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
 from portal.services.errors import DomainError
-from portal.services.scoping import get_customer_or_404, get_scoped_or_404, scope_query
+from portal.services.tickets import attachments
 
 
 class TicketForm(FlaskForm):

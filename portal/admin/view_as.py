@@ -1,5 +1,5 @@
 """ "View as contact": opens the client portal as one contact, read-only and audited (see
-:mod:`portal.services.view_as`; the portal guard enforces the read-only mode)."""
+:mod:`portal.services.identity.view_as`; the portal guard enforces the read-only mode)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from flask_login import current_user
 from portal.admin import bp
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.forms import EmptyForm
-from portal.services import view_as
+from portal.services.identity import view_as
+from portal.web.forms import EmptyForm
 
 
 @bp.post("/contacts/<int:contact_id>/view-as")

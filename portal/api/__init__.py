@@ -16,9 +16,9 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from portal.database import begin_write
 from portal.extensions import csrf, db, limiter
-from portal.services import api_tokens
+from portal.models.database import begin_write
+from portal.services.integration import api_tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

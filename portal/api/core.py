@@ -25,12 +25,12 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.database import begin_write
 from portal.extensions import db
-from portal.services import idempotency
-from portal.services.audit import Actor, acting_as
+from portal.models.database import begin_write
+from portal.services.billing.money import round_money
 from portal.services.errors import DomainError
-from portal.services.money import round_money
+from portal.services.integration import idempotency
+from portal.services.platform.audit import Actor, acting_as
 
 READ, WRITE = "read", "write"
 

@@ -22,7 +22,10 @@ from portal.api.schemas import (
 )
 from portal.extensions import db
 from portal.models import Contact, Customer
-from portal.services import contacts, customers, email, webhooks
+from portal.services import customers
+from portal.services.customers import contacts
+from portal.services.integration import webhooks
+from portal.services.platform import email
 
 CUSTOMER_FIELDS = (
     "id", "number", "company_name", "vat_number", "phone", "website",

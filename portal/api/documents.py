@@ -24,7 +24,8 @@ from portal.api.schemas import (
     PaymentSummary,
 )
 from portal.models import Estimate, Invoice
-from portal.services import billing, webhooks
+from portal.services import billing
+from portal.services.integration import webhooks
 
 
 def _lines(document: Invoice | Estimate) -> list[LineOut]:

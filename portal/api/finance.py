@@ -9,7 +9,7 @@ from portal.api.core import get_or_404, money, operation, paginate
 from portal.api.documents import INVOICE_LOAD, invoice_out
 from portal.api.schemas import InvoiceOut, ListQuery, Page, ProcessedIn, SaleIn, SaleOut
 from portal.models import Invoice
-from portal.services import integration
+from portal.services.integration import finance as integration
 
 
 @operation(

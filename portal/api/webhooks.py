@@ -12,7 +12,7 @@ from portal.api.core import ApiError, operation, paginate
 from portal.api.schemas import ListQuery, Page, WebhookCreate, WebhookCreated, WebhookOut
 from portal.extensions import db
 from portal.models.webhooks import Webhook
-from portal.services import webhooks
+from portal.services.integration import webhooks
 
 
 def webhook_out(webhook: Webhook) -> WebhookOut:

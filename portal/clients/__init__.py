@@ -5,11 +5,11 @@ Authorization has three layers, as on the admin side:
 1. this blueprint's guard: every page needs a signed-in, active contact of an active customer
    (the user loader checks the session version on every request), except the public sign-in
    pages. A staff session is not a contact session - it is sent to the portal login - unless it
-   carries a valid "view as contact" marker (see :mod:`portal.services.view_as`); such a
+   carries a valid "view as contact" marker (see :mod:`portal.services.identity.view_as`); such a
    session is read-only: any request but GET/HEAD answers 403, except leaving that mode;
 2. ``@area_required("invoices")`` (or ``@contact_required``) on every view: an area the contact
    may not use answers 403 and is absent from the navigation;
-3. the scoped look-ups of :mod:`portal.services.portal_scope`: another customer's record is 404.
+3. the scoped look-ups of :mod:`portal.services.access.contacts`: another customer's record is 404.
 
 ``tests/clients/test_access.py`` walks ``url_map`` and fails on a view without layer 2.
 """
@@ -26,10 +26,10 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from portal import fragments
 from portal.auth import is_contact, is_staff
 from portal.i18n import LANGUAGES, locale_of
 from portal.models import CONTACT_PERMISSIONS, Contact
+from portal.web import fragments
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -66,7 +66,7 @@ def viewing_as() -> bool:
 
 
 def _view_as_contact() -> Contact | None:
-    from portal.services import view_as
+    from portal.services.identity import view_as
 
     marker = session.get(view_as.SESSION_KEY)
     if marker is None:
@@ -155,7 +155,7 @@ def portal_nav_links() -> Markup:
 
 @bp.context_processor
 def _portal_globals() -> dict[str, Any]:
-    from portal.services import settings
+    from portal.services.platform import settings
 
     values = settings.get_all()
     return {

@@ -19,8 +19,10 @@ from portal.clients.forms import (
     language_choices,
 )
 from portal.extensions import db
-from portal.services import contact_twofactor, passwords, portal_accounts, settings
 from portal.services.errors import DomainError, ValidationError
+from portal.services.identity import contact_accounts as portal_accounts
+from portal.services.identity import contact_twofactor, passwords
+from portal.services.platform import settings
 
 SETUP_SECRET = "portal_2fa_setup_secret"  # noqa: S105 - a session key name
 

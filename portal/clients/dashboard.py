@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from portal.clients import bp, contact_required, current_contact
 from portal.models.base import utcnow
-from portal.services.portal_dashboard import summary
+from portal.services.dashboards.contacts import summary
 
 
 @bp.get("/")

@@ -1,6 +1,6 @@
 """Invoices (list, detail with taxes and payments, PDF), estimates (list, detail, PDF, accept
 by typing one's name, decline with a reason), the statement of account, and ticket pages.
-Every look-up is scoped by :mod:`portal.services.portal_scope`; PDFs and the staff emails are
+Every look-up is scoped by :mod:`portal.services.access.contacts`; PDFs and the staff emails are
 in the language of their reader."""
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from portal.extensions import db
 from portal.i18n import locale_of
 from portal.models import TICKET_STATUSES, Estimate, Invoice, Staff, Ticket, customer_admins
 from portal.models.base import utcnow
-from portal.responses import pdf_response
-from portal.services import email, payments, pdf, portal_scope, statements
-from portal.services import estimates as estimate_service
+from portal.services.access import contacts as portal_scope
+from portal.services.billing import estimates as estimate_service
+from portal.services.billing import payments, pdf, statements
+from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
-from portal.services.totals import compute_totals
+from portal.services.platform import email
+from portal.web.responses import pdf_response
 
 PER_PAGE = 25
 

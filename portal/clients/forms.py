@@ -1,5 +1,6 @@
-"""Portal forms: field shapes only. The rules live in :mod:`portal.services.portal_accounts`,
-whose field errors the views put next to these fields."""
+"""Portal forms: field shapes only. The rules live in
+:mod:`portal.services.identity.contact_accounts`, whose field errors the views put next to
+these fields."""
 
 from __future__ import annotations
 

@@ -32,22 +32,17 @@ from portal.auth import end_session, is_contact, is_staff, start_session
 from portal.clients import LOCALE_KEY, bp, contact_required, current_contact, viewing_as
 from portal.clients.forms import LanguageSwitchForm, RegisterForm, TwoFactorForm
 from portal.extensions import db, limiter
-from portal.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
 from portal.i18n import locale_of
-from portal.login_limits import address_limit, login_limited
 from portal.models import Contact
 from portal.models.base import utcnow
-from portal.services import (
-    accounts,
-    company,
-    contact_twofactor,
-    portal_accounts,
-    settings,
-    view_as,
-)
 from portal.services.errors import ValidationError
-from portal.services.portal_auth import authenticate_contact
-from portal.urls import safe_next
+from portal.services.identity import accounts, contact_twofactor, view_as
+from portal.services.identity import contact_accounts as portal_accounts
+from portal.services.identity.contact_signin import authenticate_contact
+from portal.services.platform import company, settings
+from portal.web.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
+from portal.web.login_limits import address_limit, login_limited
+from portal.web.urls import safe_next
 
 PENDING = "portal_2fa_pending"
 PENDING_MAX_AGE = 300

@@ -17,8 +17,9 @@ from portal.clients.forms import (
     set_permission_choices,
 )
 from portal.extensions import db
-from portal.services import portal_accounts, portal_scope
+from portal.services.access import contacts as portal_scope
 from portal.services.errors import ValidationError
+from portal.services.identity import contact_accounts as portal_accounts
 
 
 def _invite_form() -> InviteForm:

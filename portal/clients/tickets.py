@@ -17,9 +17,10 @@ from wtforms.validators import Length, Optional
 from portal.clients import area_required, bp, current_contact
 from portal.extensions import db
 from portal.models import TICKET_PRIORITIES, Estimate, Invoice, TicketAttachment, TicketMessage
-from portal.services import attachments, portal_scope
 from portal.services import tickets as ticket_service
+from portal.services.access import contacts as portal_scope
 from portal.services.errors import DomainError
+from portal.services.tickets import attachments
 
 
 class NewTicketForm(FlaskForm):

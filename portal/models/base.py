@@ -45,7 +45,7 @@ class TimestampMixin:
     """``created_at``/``updated_at`` plus the actor who created and last changed the row.
 
     Actors are stored as references such as ``staff:3``, ``contact:12``, ``api:2`` or ``system``
-    (see :mod:`portal.services.audit`), filled in automatically at flush time.
+    (see :mod:`portal.services.platform.audit`), filled in automatically at flush time.
     """
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -61,7 +61,7 @@ class NumberSequence(db.Model):
 
     ``next_value`` is taken and incremented in the same transaction that uses the number, under a
     row lock (PostgreSQL) or the database write lock (SQLite), so numbers are gapless: a rolled
-    back transaction gives its number back. See :mod:`portal.services.numbering`.
+    back transaction gives its number back. See :mod:`portal.services.billing.numbering`.
     """
 
     __tablename__ = "number_sequences"

@@ -3,7 +3,7 @@
 A query term matches a customer when it is a prefix of one of its tokens, found with a plain
 B-tree range scan (``token >= term AND token < term || U+FFFF``) that works the same way on SQLite
 and PostgreSQL (the column uses the byte-ordered "C" collation there), so a search over 100,000
-customers does not scan them. See :mod:`portal.services.customer_search`.
+customers does not scan them. See :mod:`portal.services.customers.search`.
 """
 
 from __future__ import annotations

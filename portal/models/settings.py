@@ -1,4 +1,4 @@
-"""Company settings as key/value rows (typed access in :mod:`portal.services.settings`)."""
+"""Company settings as key/value rows (typed access in :mod:`portal.services.platform.settings`)."""
 
 from __future__ import annotations
 

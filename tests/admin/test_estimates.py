@@ -44,8 +44,8 @@ def estimate_form(*rows, **fields) -> dict:
 
 
 def _accept(estimate: Estimate, write) -> None:
-    from portal.services import estimates
-    from portal.services.audit import SYSTEM, acting_as
+    from portal.services.billing import estimates
+    from portal.services.platform.audit import SYSTEM, acting_as
 
     write()
     with acting_as(SYSTEM):

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Customer, Invoice, OutboxEmail, Payment, TaxClass, TaxRate
-from portal.services.audit import SYSTEM, acting_as
+from portal.services.platform.audit import SYSTEM, acting_as
 from tests.admin.conftest import reload
 
 EDITOR = ["invoices.view", "invoices.create", "invoices.edit", "invoices.delete", "payments.create"]

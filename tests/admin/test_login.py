@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 
 from portal.extensions import db
 from portal.models import OutboxEmail, Staff
-from portal.services import passwords
+from portal.services.identity import passwords
 from tests.admin.conftest import reload
 from tests.conftest import PASSWORD
 

@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound
 from portal.extensions import db
 from portal.models import Customer, Estimate, Invoice, Ticket
 from portal.models.base import utcnow
-from portal.services import scoping
+from portal.services.access import staff as scoping
 from tests.admin.conftest import reload
 
 

@@ -29,7 +29,7 @@ def test_error_pages_reveal_nothing(staff_client, client):
 
 def test_500_page_reveals_nothing(app, staff_client, monkeypatch):
     client, _member = staff_client(None)
-    from portal.services import dashboard
+    from portal.services.dashboards import staff as dashboard
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internal detail")

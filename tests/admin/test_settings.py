@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from portal.services import settings
+from portal.services.platform import settings
 
 VALID = {
     "company_name": "Acme Services Oy",

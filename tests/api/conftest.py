@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.database import begin_write
 from portal.extensions import db
-from portal.services import api_tokens
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services.integration import api_tokens
+from portal.services.platform.audit import SYSTEM, acting_as
 
 
 @pytest.fixture

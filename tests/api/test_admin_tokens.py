@@ -5,7 +5,7 @@ from __future__ import annotations
 from portal.extensions import db
 from portal.models import ApiToken
 from portal.models.webhooks import Webhook
-from portal.services import api_tokens
+from portal.services.integration import api_tokens
 
 
 def test_create_token_shows_it_once_and_stores_only_the_hash(client, login_staff):

@@ -11,7 +11,7 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import ApiToken
 from portal.models.base import utcnow
-from portal.services import api_tokens
+from portal.services.integration import api_tokens
 from tests.api.conftest import Api
 
 

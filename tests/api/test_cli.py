@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.models import ApiToken
-from portal.services import api_tokens
+from portal.services.integration import api_tokens
 
 
 def test_create_prints_the_token_once_on_the_last_line(app, client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.models import Invoice, Ticket, TicketMessage
-from portal.services.audit import SYSTEM, acting_as
+from portal.services.platform.audit import SYSTEM, acting_as
 from tests.api.conftest import field_errors
 
 LINES = [

@@ -68,7 +68,7 @@ def test_round_trip_customer_to_paid_in_the_portal(api, client, login_contact):
     assert api.get(f"/invoices/{invoice['id']}").get_json()["status"] == "paid"
     # 5. The contact sees it paid in the client portal.
     from portal.models import Contact
-    from portal.services import passwords
+    from portal.services.identity import passwords
 
     row = db.session.get(Contact, contact["id"])
     row.password_hash = passwords.hash_password("correct horse battery")

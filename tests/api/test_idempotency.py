@@ -8,7 +8,7 @@ from datetime import timedelta
 from portal.extensions import db
 from portal.models import ApiToken, Customer, IdempotencyKey, Payment
 from portal.models.base import utcnow
-from portal.services import idempotency
+from portal.services.integration import idempotency
 
 
 def _count(model):

@@ -17,7 +17,7 @@ from flask.testing import FlaskCliRunner
 from portal.extensions import db
 from portal.models import CustomerGroup
 from portal.models.webhooks import WebhookDelivery
-from portal.services import webhooks
+from portal.services.integration import webhooks
 from tests.api.conftest import field_errors
 
 

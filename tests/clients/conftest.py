@@ -13,7 +13,6 @@ import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import (
     Contact,
@@ -24,7 +23,8 @@ from portal.models import (
     TicketAttachment,
     TicketMessage,
 )
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services.platform.audit import SYSTEM, acting_as
 from tests.conftest import PASSWORD
 
 

@@ -10,7 +10,7 @@ import pytest
 from portal import create_app
 from portal.extensions import db
 from portal.models import Contact, OutboxEmail
-from portal.services import tokens
+from portal.services.identity import tokens
 from tests.conftest import PASSWORD
 
 

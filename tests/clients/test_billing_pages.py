@@ -15,11 +15,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import Customer, Estimate, Invoice, OutboxEmail
-from portal.services import billing, payments
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services import billing
+from portal.services.billing import payments
+from portal.services.platform.audit import SYSTEM, acting_as
 from tests.conftest import PASSWORD
 
 

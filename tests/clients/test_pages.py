@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import AuditLog, Contact, Customer, Invoice
+from portal.models.database import begin_write
 
 
 def _overdue(invoice: Invoice) -> None:
@@ -207,7 +207,7 @@ def test_company_logo_and_name_from_settings(client, write, tmp_path):
 
     from PIL import Image
 
-    from portal.services import company
+    from portal.services.platform import company
 
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), "navy").save(buffer, "PNG")

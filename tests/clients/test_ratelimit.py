@@ -9,7 +9,8 @@ import pytest
 
 from portal import create_app
 from portal.extensions import db
-from portal.services import contact_twofactor, settings
+from portal.services.identity import contact_twofactor
+from portal.services.platform import settings
 from tests.conftest import PASSWORD
 
 

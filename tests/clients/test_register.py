@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.models import Contact, Customer, OutboxEmail
-from portal.services import settings
+from portal.services.platform import settings
 
 FORM = {
     "company_name": "Newco Oy",

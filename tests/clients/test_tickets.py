@@ -135,7 +135,7 @@ def test_internal_note_attachments_stay_hidden(
     client = contact_client(contact)
     _open(client)
     ticket = db.session.scalar(select(Ticket))
-    from portal.services import attachments
+    from portal.services.tickets import attachments
 
     with app.test_request_context():
         write()

@@ -8,11 +8,11 @@ from decimal import Decimal
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import Invoice
-from portal.services import reference
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services.customers import reference
+from portal.services.platform.audit import SYSTEM, acting_as
 from tests.conftest import PASSWORD
 
 

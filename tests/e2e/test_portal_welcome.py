@@ -13,11 +13,13 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import Invoice, Ticket, TicketMessage
-from portal.services import company, contacts, customers, email, outbox
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services import customers
+from portal.services.customers import contacts
+from portal.services.platform import company, email, outbox
+from portal.services.platform.audit import SYSTEM, acting_as
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "northern lights 2026"

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditLog, Contact, Customer, Invoice, TaxRate
-from portal.services import contacts, customers, passwords
-from portal.services.audit import SYSTEM, Actor, acting_as, actor_for, current_actor
+from portal.services import customers
+from portal.services.customers import contacts
 from portal.services.errors import ValidationError
+from portal.services.identity import passwords
+from portal.services.platform.audit import SYSTEM, Actor, acting_as, actor_for, current_actor
 
 SAM = Actor("staff", 5, "Sam")
 CORA = Actor("contact", 9, "Cora")

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import (
     Estimate,
@@ -23,9 +22,12 @@ from portal.models import (
     TaxClass,
     TaxRate,
 )
-from portal.services import billing, estimates, payments, recurring, settings, statements
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services import billing
+from portal.services.billing import estimates, payments, recurring, statements
 from portal.services.errors import ConflictError, ValidationError
+from portal.services.platform import settings
+from portal.services.platform.audit import SYSTEM, acting_as
 
 LINE = {"description": "Consulting", "quantity": "2", "unit_price": "100.00", "tax_rate": "24"}
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import AuditLog, Contact, Customer
-from portal.services import contacts
+from portal.services.customers import contacts
 from portal.services.errors import ValidationError
 
 ALL = ["invoices", "estimates", "tickets", "company"]

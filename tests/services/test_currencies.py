@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import AuditLog, Currency, Customer
-from portal.services import currencies
+from portal.services.customers import currencies
 from portal.services.errors import ConflictError, ValidationError
 
 
@@ -283,6 +283,6 @@ def test_an_unused_currency_can_be_deleted(make_customer, make_currency, write):
 
 def test_decimal_places_are_the_money_rounding(make_currency):
     jpy = make_currency("JPY", "¥", 0)
-    from portal.services.money import round_money
+    from portal.services.billing.money import round_money
 
     assert round_money(Decimal("1234.5"), jpy.decimal_places) == Decimal("1235")

@@ -21,14 +21,11 @@ from portal.models import (
     TaxClass,
     TaxRate,
 )
-from portal.services import (
-    contacts,
-    customer_import,
-    customer_records,
-    customer_search,
-    reference,
-)
-from portal.services.customer_search import CustomerFilter, filtered, fold, search, tokens_of
+from portal.services.customers import contacts, reference
+from portal.services.customers import import_export as customer_import
+from portal.services.customers import records as customer_records
+from portal.services.customers import search as customer_search
+from portal.services.customers.search import CustomerFilter, filtered, fold, search, tokens_of
 from portal.services.errors import ConflictError, ValidationError
 
 

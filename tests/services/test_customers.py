@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditLog, Contact, Currency, Customer, CustomerGroup
-from portal.services import contacts, customers
+from portal.services import customers
+from portal.services.customers import contacts
 from portal.services.errors import ConflictError, ValidationError
 
 

@@ -9,12 +9,13 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.models import Contact, OutboxEmail
-from portal.services import contacts, email, outbox
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services.customers import contacts
+from portal.services.platform import email, outbox
+from portal.services.platform.audit import SYSTEM, acting_as
 from tests.conftest import SMTPServer, free_port
 
 

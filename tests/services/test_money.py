@@ -11,8 +11,8 @@ from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.models import Invoice
 from portal.services.billing import compute_totals, line_net
+from portal.services.billing.money import format_money, parse_decimal, quantum, round_money
 from portal.services.errors import ValidationError
-from portal.services.money import format_money, parse_decimal, quantum, round_money
 
 D = Decimal
 NBSP = "\xa0"

@@ -18,11 +18,13 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from portal import create_app
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import Customer, Estimate, Invoice, InvoiceLine, NumberSequence, Setting
-from portal.services import billing, numbering, settings
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services import billing
+from portal.services.billing import numbering
+from portal.services.platform import settings
+from portal.services.platform.audit import SYSTEM, acting_as
 
 THREADS = 12
 PROCESSES = 4

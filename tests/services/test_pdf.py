@@ -17,8 +17,10 @@ from pypdf import PdfReader
 
 from portal.extensions import db
 from portal.models import Invoice
-from portal.services import billing, estimates, outbox, payments, pdf, statements
-from portal.services.audit import SYSTEM, acting_as
+from portal.services import billing
+from portal.services.billing import estimates, payments, pdf, statements
+from portal.services.platform import outbox
+from portal.services.platform.audit import SYSTEM, acting_as
 
 
 @pytest.fixture(autouse=True)
@@ -370,7 +372,7 @@ def test_etag_changes_with_a_payment_and_company_settings(app, write, issued):
         db.session.commit()
     after_payment = pdf.document_etag(issued, "en")
     assert after_payment != etag
-    from portal.services import settings
+    from portal.services.platform import settings
 
     write()
     settings.set_many({"company_name": "Renamed Ltd"})
@@ -410,7 +412,7 @@ def test_totals_in_pdf_match_the_stored_totals(app, issued):
 def test_invoices_zip_filters_by_status(app, write, make_customer, make_invoice):
     import zipfile
 
-    from portal.services import exports
+    from portal.services.billing import exports
     from portal.services.errors import ValidationError
 
     customer = make_customer("Zip Oy")

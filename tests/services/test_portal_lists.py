@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from portal.database import begin_write
 from portal.extensions import db
 from portal.models import Estimate, Invoice
-from portal.services import billing, payments, portal_scope
-from portal.services.audit import SYSTEM, acting_as
+from portal.models.database import begin_write
+from portal.services import billing
+from portal.services.access import contacts as portal_scope
+from portal.services.billing import payments
+from portal.services.platform.audit import SYSTEM, acting_as
 
 
 def _change(document, **values) -> None:

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import OutboxEmail, Ticket, TicketAttachment, TicketMessage
-from portal.services import attachments
 from portal.services import tickets as service
 from portal.services.errors import ValidationError
+from portal.services.tickets import attachments
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"

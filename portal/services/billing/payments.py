@@ -1,0 +1,91 @@
+"""Payments: recorded against an issued invoice in its currency; they move its status from
+``unpaid`` to ``partially_paid`` to ``paid``."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.models import Currency, Invoice, Payment
+from portal.services.billing import settle_status
+from portal.services.billing.drafts import _decimal, _text, flush, lock_invoice, parse_date
+from portal.services.errors import ConflictError, ValidationError
+from portal.services.platform.validation import Errors
+
+
+def record_payment(
+    invoice: Invoice,
+    amount: Any,
+    paid_at: Any,
+    method: str | None = None,
+    reference: str | None = None,
+    *,
+    currency: str | Currency | None = None,
+) -> Payment:
+    """Records a payment of ``amount`` (in the invoice's currency; ``currency``, when given,
+    must be that one) on an issued invoice. Refuses drafts, cancelled invoices, credit notes,
+    amounts that are not positive, have more decimals than the currency or exceed the amount
+    due. Raises :class:`ValidationError` naming ``amount``, ``paid_at``, ``method``,
+    ``reference`` or ``currency``; nothing is written then."""
+    # Serialise payments on one invoice (a row lock on PostgreSQL) and read its current amounts.
+    lock_invoice(invoice.id)
+    if invoice.kind != "invoice":
+        raise ConflictError(
+            _("Payments are recorded on invoices, not on credit notes."),
+            code="payment_on_credit_note",
+        )
+    if invoice.status in ("draft", "cancelled"):
+        raise ConflictError(
+            _("Payments can only be recorded on issued invoices that are not cancelled."),
+            code="invoice_not_payable",
+        )
+    if invoice.status == "paid":
+        raise ConflictError(_("This invoice is already paid."), code="invoice_paid")
+    errors = Errors()
+    places = invoice.currency.decimal_places
+    value = _decimal(amount, "amount", errors, positive=True, places=places)
+    if value is not None and value > invoice.amount_due:
+        errors.add("amount", _("The amount is more than the amount due."))
+    day = parse_date(paid_at, "paid_at", errors)
+    if day is None and "paid_at" not in errors.fields:
+        errors.add("paid_at", _("This field is required."))
+    elif day is not None and day > date.today():
+        errors.add("paid_at", _("The payment date cannot be in the future."))
+    clean_method = _text(method, "method", errors, 60)
+    clean_reference = _text(reference, "reference", errors, 120)
+    code = currency.code if isinstance(currency, Currency) else currency
+    if code not in (None, "") and str(code).upper() != invoice.currency.code:
+        errors.add(
+            "currency",
+            _(
+                "The payment must be in the invoice currency (%(code)s).",
+                code=invoice.currency.code,
+            ),
+        )
+    errors.raise_if_any()
+    assert value is not None and day is not None
+    payment = Payment(
+        invoice=invoice,
+        amount=value,
+        currency_id=invoice.currency_id,
+        paid_at=day,
+        method=clean_method,
+        reference=clean_reference,
+    )
+    db.session.add(payment)
+    invoice.amount_paid = (invoice.amount_paid or Decimal(0)) + value
+    settle_status(invoice)
+    flush()
+    return payment
+
+
+def payments_total(invoice: Invoice) -> Decimal:
+    """Money received (without credit notes)."""
+    return sum((p.amount for p in invoice.payments), Decimal(0))
+
+
+__all__ = ["ValidationError", "payments_total", "record_payment"]

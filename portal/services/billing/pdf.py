@@ -1,0 +1,340 @@
+"""PDFs in one place: ``render_pdf(template, locale, **context) -> bytes`` with WeasyPrint.
+
+Safety (SPEC section 10): the HTML comes from our own templates in ``templates/pdf/`` with
+autoescaping, so user text is never markup. On top of that, WeasyPrint gets a
+:class:`StaticFilesFetcher` that reads, in this process, only files under the project's
+``static/`` folder (plus the company logo file, named explicitly). Every other URL -
+``file://`` elsewhere, ``http(s)://``, ``data:``, anything - is refused before any I/O; nothing
+is fetched over the network, so there are no redirects to follow. The stylesheet is read by
+us and handed over as a :class:`weasyprint.CSS` object, never as a URL.
+
+Rendered invoices and estimates are cached as files under ``instance/pdf-cache`` (or
+``PORTAL_PDF_CACHE_DIR``) keyed by :func:`document_etag`, which changes whenever the document
+(its ``version``), its customer, the company settings or the templates change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+import tempfile
+import threading
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+from portal.extensions import db
+from portal.i18n import LANGUAGES, default_locale, locale_of
+from portal.models import Estimate, Invoice
+from portal.services import billing
+from portal.services.billing.statements import Statement
+from portal.services.platform import company, outbox, settings
+
+PDF_TEMPLATES = ("invoice.html", "estimate.html", "statement.html")
+
+
+class RefusedURL(ValueError):
+    """WeasyPrint asked for a URL outside the project's static files."""
+
+
+class StaticFilesFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves only files under ``root`` (the project's static
+    folder) and the ``extra_files`` named by us, read in process; it refuses every other URL
+    (other ``file://`` paths, symlinks out of ``root``, ``http(s)://``, ``data:`` ...)."""
+
+    def __init__(self, root: Path, extra_files: Iterable[Path] = ()) -> None:
+        # No network handler is ever used (``fetch`` below never calls ``urllib``), but the
+        # base class is told the same: file URLs only, no redirects.
+        super().__init__(timeout=1, allowed_protocols={"file"}, allow_redirects=False)
+        self.root = root.resolve()
+        self.extra_files = frozenset(p.resolve() for p in extra_files)
+        self.fetched: list[str] = []
+
+    def resolve(self, url: str) -> Path:
+        """The local file ``url`` stands for, or :class:`RefusedURL`."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise RefusedURL(f"malformed URL refused: {url[:200]}") from None
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise RefusedURL(f"only the project's static files may be loaded: {url[:200]}")
+        if parts.query:
+            raise RefusedURL(f"query strings are not allowed: {url[:200]}")
+        path = Path(url2pathname(unquote(parts.path)))
+        if not path.is_absolute():
+            raise RefusedURL(f"relative file URL refused: {url[:200]}")
+        resolved = path.resolve()
+        if resolved in self.extra_files and resolved.is_file():
+            return resolved
+        if resolved.is_relative_to(self.root) and resolved.is_file():
+            return resolved
+        raise RefusedURL(f"file outside the project's static folder refused: {url[:200]}")
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        path = self.resolve(url)
+        self.fetched.append(str(path))
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path2url(path), body=path.read_bytes(), headers={"Content-Type": mime}
+        )
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+_css_lock = threading.Lock()
+_css_cache: dict[tuple[str, float], CSS] = {}
+
+
+def static_root() -> Path:
+    return Path(current_app.static_folder or "static").resolve()
+
+
+def _stylesheet(fetcher: StaticFilesFetcher) -> CSS:
+    """``static/css/pdf.css``, read by us and parsed once per change of the file."""
+    file = static_root() / "css" / "pdf.css"
+    key = (str(file), file.stat().st_mtime)
+    with _css_lock:
+        css = _css_cache.get(key)
+        if css is None:
+            _css_cache.clear()
+            css = CSS(string=file.read_text("utf-8"), base_url=path2url(file), url_fetcher=fetcher)
+            _css_cache[key] = css
+    return css
+
+
+def logo_file() -> Path | None:
+    found = company.logo_file(settings.get("logo_path"))
+    return found[0] if found else None
+
+
+def _helpers(locale: str) -> dict[str, Any]:
+    babel_locale = Locale.parse(locale)
+
+    def number(value: Decimal) -> str:
+        return format_decimal(value.normalize(), locale=locale, decimal_quantization=False)
+
+    def percent(value: Decimal) -> str:
+        return format_percent((value / 100).normalize(), locale=locale, decimal_quantization=False)
+
+    def country(code: str | None) -> str:
+        return babel_locale.territories.get(code or "", code or "")
+
+    return {"number": number, "percent": percent, "country_name": country}
+
+
+def render_html(template: str, locale: str, **context: Any) -> str:
+    """The HTML of ``templates/pdf/<template>`` in ``locale`` (what :func:`render_pdf` prints)."""
+    if template not in PDF_TEMPLATES:
+        raise ValueError(f"unknown PDF template {template!r}")
+    if locale not in LANGUAGES:
+        raise ValueError(f"unknown locale {locale!r}")
+    logo = logo_file()
+    with force_locale(locale):
+        return render_template(
+            f"pdf/{template}",
+            company=settings.get_all(),
+            logo_url=path2url(logo) if logo else None,
+            locale=locale,
+            **_helpers(locale),
+            **context,
+        )
+
+
+def html_to_pdf(html: str, fetcher: StaticFilesFetcher | None = None) -> bytes:
+    """Prints our HTML with the restricted fetcher and the print stylesheet."""
+    root = static_root()
+    logo = logo_file()
+    fetcher = fetcher or StaticFilesFetcher(root, [logo] if logo else [])
+    document = HTML(string=html, base_url=path2url(root) + "/", url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[_stylesheet(fetcher)])
+
+
+def render_pdf(template: str, locale: str, **context: Any) -> bytes:
+    """Renders ``templates/pdf/<template>`` in ``locale`` to PDF bytes."""
+    return html_to_pdf(render_html(template, locale, **context))
+
+
+# -- documents --------------------------------------------------------------------------------
+
+
+def _document_context(document: Invoice | Estimate) -> dict[str, Any]:
+    totals = billing.compute_totals(document.lines, document.currency.decimal_places)
+    address = document.billing_address or document.customer.billing_address()
+    context: dict[str, Any] = {
+        "doc": document,
+        "currency": document.currency,
+        "address": address,
+        "lines": list(zip(document.lines, totals.line_nets, strict=True)),
+        "taxes": totals.taxes,
+        "totals": totals,
+        "custom_fields": [
+            (label, (document.custom_fields or {}).get(label))
+            for label in dict.fromkeys(
+                [*(document.customer.invoice_fields or []), *(document.custom_fields or {})]
+            )
+            if (document.custom_fields or {}).get(label)
+        ],
+    }
+    if isinstance(document, Invoice):
+        paid = sum((p.amount for p in document.payments), Decimal(0))
+        context["payments_total"] = paid
+        context["credits_total"] = (document.amount_paid or Decimal(0)) - paid
+        context["credited_invoice"] = (
+            db.session.get(Invoice, document.credited_invoice_id)
+            if document.credited_invoice_id
+            else None
+        )
+    return context
+
+
+def invoice_html(invoice: Invoice, locale: str) -> str:
+    return render_html("invoice.html", locale, **_document_context(invoice))
+
+
+def invoice_pdf(invoice: Invoice, locale: str) -> bytes:
+    """The invoice (or credit note) as PDF in ``locale`` (rendered, not cached)."""
+    return html_to_pdf(invoice_html(invoice, locale))
+
+
+def estimate_pdf(estimate: Estimate, locale: str) -> bytes:
+    """The estimate as PDF in ``locale`` (rendered, not cached)."""
+    return render_pdf("estimate.html", locale, **_document_context(estimate))
+
+
+def statement_pdf(statement: Statement, locale: str) -> bytes:
+    """A statement of account (see :mod:`portal.services.billing.statements`) as PDF."""
+    customer = statement.customer
+    return render_pdf(
+        "statement.html",
+        locale,
+        statement=statement,
+        currency=statement.currency,
+        address=customer.billing_address(),
+        today=date.today(),
+    )
+
+
+def pdf_filename(document: Invoice | Estimate) -> str:
+    """``INV-000042.pdf``; a draft is ``draft-invoice-<id>.pdf``."""
+    if document.number:
+        return document.number.replace("/", "-") + ".pdf"
+    kind = "estimate" if isinstance(document, Estimate) else document.kind.replace("_", "-")
+    return f"draft-{kind}-{document.id}.pdf"
+
+
+# -- ETag and cache ---------------------------------------------------------------------------
+
+_template_fingerprint: dict[str, str] = {}
+
+
+def _templates_fingerprint() -> str:
+    """Changes when a PDF template or the print stylesheet changes (checked by mtime)."""
+    folder = Path(current_app.root_path).parent / "templates" / "pdf"
+    files = [*sorted(folder.glob("*.html")), static_root() / "css" / "pdf.css"]
+    stamp = ";".join(f"{f.name}:{f.stat().st_mtime_ns}" for f in files if f.exists())
+    if stamp not in _template_fingerprint:
+        _template_fingerprint.clear()
+        _template_fingerprint[stamp] = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+    return _template_fingerprint[stamp]
+
+
+def document_etag(document: Invoice | Estimate, locale: str) -> str:
+    """A strong ETag for the document's PDF in ``locale``: from its kind, id, version and
+    ``updated_at``, its customer's ``updated_at`` (drafts show the current address), the
+    company settings and the templates."""
+    kind = "estimate" if isinstance(document, Estimate) else document.kind
+    company_settings = json.dumps(settings.get_all(), sort_keys=True, default=str)
+    parts = [
+        kind,
+        str(document.id),
+        str(document.version),
+        document.updated_at.isoformat() if document.updated_at else "",
+        document.customer.updated_at.isoformat() if document.customer.updated_at else "",
+        locale,
+        hashlib.sha256(company_settings.encode()).hexdigest(),
+        _templates_fingerprint(),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+
+
+def cache_dir() -> Path:
+    configured = current_app.config.get("PDF_CACHE_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "pdf-cache"
+
+
+def _cache_prefix(document: Invoice | Estimate, locale: str) -> str:
+    kind = "estimate" if isinstance(document, Estimate) else "invoice"
+    return f"{kind}-{document.id}-{locale}-"
+
+
+def cached_pdf(document: Invoice | Estimate, locale: str) -> tuple[bytes, str]:
+    """``(pdf bytes, etag)``: from the cache when the document has not changed since it was
+    last rendered, else rendered and stored (replacing older versions of it)."""
+    etag = document_etag(document, locale)
+    folder = cache_dir()
+    prefix = _cache_prefix(document, locale)
+    file = folder / f"{prefix}{etag}.pdf"
+    try:
+        return file.read_bytes(), etag
+    except FileNotFoundError:
+        pass
+    if isinstance(document, Estimate):
+        data = estimate_pdf(document, locale)
+    else:
+        data = invoice_pdf(document, locale)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pdf")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, file)
+    for old in folder.glob(f"{prefix}*.pdf"):
+        if old != file:
+            old.unlink(missing_ok=True)
+    return data, etag
+
+
+# -- email attachments ------------------------------------------------------------------------
+
+
+def _attachment(
+    model: type[Invoice] | type[Estimate], spec: dict[str, Any]
+) -> tuple[str, str, bytes]:
+    document = db.session.get(model, int(spec["id"]))
+    if document is None:
+        raise LookupError(_("The document of this email no longer exists."))
+    locale = spec.get("locale")
+    if locale not in LANGUAGES:
+        primary = document.customer.primary_contact
+        locale = locale_of(primary) if primary else default_locale()
+    data, _etag = cached_pdf(document, locale)
+    return pdf_filename(document), "application/pdf", data
+
+
+def render_invoice_attachment(spec: dict[str, Any]) -> tuple[str, str, bytes]:
+    return _attachment(Invoice, spec)
+
+
+def render_estimate_attachment(spec: dict[str, Any]) -> tuple[str, str, bytes]:
+    return _attachment(Estimate, spec)
+
+
+def register_renderers() -> None:
+    outbox.ATTACHMENT_RENDERERS["invoice_pdf"] = render_invoice_attachment
+    outbox.ATTACHMENT_RENDERERS["estimate_pdf"] = render_estimate_attachment
+
+
+register_renderers()

@@ -1,0 +1,252 @@
+"""Customers: create, update, activate, delete, and the rules that guard them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, or_, select
+
+from portal.extensions import db
+from portal.models import (
+    Contact,
+    Currency,
+    Customer,
+    CustomerGroup,
+    Estimate,
+    Invoice,
+    TaxClass,
+)
+from portal.services.billing import numbering
+from portal.services.errors import ConflictError, ValidationError
+from portal.services.platform import validation
+from portal.services.platform.validation import Errors
+
+_TEXT_FIELDS: dict[str, int] = {
+    "vat_number": 64,
+    "phone": 64,
+    "website": 255,
+    "billing_street": 255,
+    "billing_city": 120,
+    "billing_zip": 32,
+    "billing_state": 120,
+    "shipping_street": 255,
+    "shipping_city": 120,
+    "shipping_zip": 32,
+    "shipping_state": 120,
+    "remarks": 10000,
+}
+
+
+def default_currency() -> Currency | None:
+    return db.session.scalar(select(Currency).where(Currency.is_default.is_(True)))
+
+
+def has_documents(customer_id: int) -> bool:
+    """Whether the customer has any invoice or estimate (which blocks deletion)."""
+    return bool(
+        db.session.scalar(
+            select(
+                or_(
+                    exists().where(Invoice.customer_id == customer_id),
+                    exists().where(Estimate.customer_id == customer_id),
+                )
+            )
+        )
+    )
+
+
+def has_invoices(customer_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(Invoice.customer_id == customer_id))))
+
+
+def _resolve_currency(value: Any, errors: Errors) -> Currency | None:
+    if isinstance(value, Currency):
+        return value
+    if value in (None, ""):
+        currency = default_currency()
+        if currency is None:
+            errors.add("currency", _("No default currency is set up yet."))
+        return currency
+    code = str(value).strip().upper()
+    currency = db.session.scalar(select(Currency).where(Currency.code == code))
+    if currency is None:
+        errors.add("currency", _("Unknown currency %(code)s.", code=code[:8]))
+    return currency
+
+
+def _resolve_groups(values: Any, errors: Errors) -> list[CustomerGroup]:
+    if not values:
+        return []
+    if not isinstance(values, list | tuple):
+        errors.add("groups", _("Choose groups from the list."))
+        return []
+    ids = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    names = [v.strip() for v in values if isinstance(v, str)]
+    if len(ids) + len(names) != len(values):
+        errors.add("groups", _("Choose groups from the list."))
+        return []
+    found = list(
+        db.session.scalars(
+            select(CustomerGroup).where(
+                or_(
+                    CustomerGroup.id.in_(ids),
+                    func.lower(CustomerGroup.name).in_([n.lower() for n in names]),
+                )
+            )
+        )
+    )
+    known_ids = {g.id for g in found}
+    known_names = {g.name.lower() for g in found}
+    missing = [str(i) for i in ids if i not in known_ids] + [
+        n for n in names if n.lower() not in known_names
+    ]
+    if missing:
+        errors.add("groups", _("Unknown group: %(names)s.", names=", ".join(missing)[:200]))
+    return found
+
+
+def _apply(customer: Customer, data: Mapping[str, Any], errors: Errors, creating: bool) -> None:
+    """Validates ``data`` and copies it onto ``customer``; only keys present are changed
+    (except on create, where ``company_name`` is required)."""
+
+    def given(key: str) -> bool:
+        return creating or key in data
+
+    if given("company_name"):
+        name = validation.text(data, "company_name", errors, required=True)
+        if name is not None:
+            customer.company_name = name
+    for key, max_length in _TEXT_FIELDS.items():
+        if key in data:
+            setattr(customer, key, validation.text(data, key, errors, max_length=max_length))
+    for key in ("billing_country", "shipping_country"):
+        if key in data:
+            setattr(customer, key, validation.country(data, key, errors))
+    if "language" in data:
+        customer.language = validation.language(data, "language", errors)
+    if "is_active" in data:
+        customer.is_active = validation.boolean(data, "is_active", errors, True)
+    if "invoice_fields" in data:
+        fields = data["invoice_fields"] or []
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            errors.add("invoice_fields", _("Give a list of field names."))
+        else:
+            customer.invoice_fields = [f.strip()[:60] for f in fields if f.strip()]
+    if "tax_class_id" in data:
+        value = data["tax_class_id"]
+        if value in (None, ""):
+            customer.tax_class_id = None
+        else:
+            tax_class = db.session.get(TaxClass, value) if str(value).isdigit() else None
+            if tax_class is None:
+                errors.add("tax_class_id", _("Unknown tax class."))
+            else:
+                customer.tax_class = tax_class
+    if "groups" in data:
+        customer.groups = _resolve_groups(data["groups"], errors)
+
+    if "vat_number" in data and customer.vat_number:
+        customer.vat_number = customer.vat_number.replace(" ", "").upper()
+        clash = select(Customer.id).where(Customer.vat_number == customer.vat_number)
+        if customer.id is not None:
+            clash = clash.where(Customer.id != customer.id)
+        if db.session.scalar(clash.limit(1)) is not None:
+            errors.add("vat_number", _("Another customer already has this VAT number."))
+
+    if given("currency"):
+        currency = _resolve_currency(data.get("currency"), errors)
+        if currency is not None and currency.id != customer.currency_id:
+            if customer.id is not None and has_invoices(customer.id):
+                errors.add(
+                    "currency",
+                    _("The currency cannot change: this customer already has invoices."),
+                )
+            else:
+                customer.currency = currency
+
+    if creating and data.get("number"):
+        number = validation.text(data, "number", errors, max_length=32)
+        if number is not None:
+            if db.session.scalar(select(Customer.id).where(Customer.number == number)):
+                errors.add("number", _("This customer number is already taken."))
+            customer.number = number
+    elif not creating and "number" in data and data["number"] != customer.number:
+        errors.add("number", _("The customer number cannot be changed."))
+
+
+def _free_generated_number() -> str:
+    """The next generated number not already given to a customer by hand."""
+    while True:
+        number = numbering.next_number("customer")
+        if db.session.scalar(select(Customer.id).where(Customer.number == number)) is None:
+            return number
+
+
+def create_customer(data: Mapping[str, Any]) -> Customer:
+    """Creates a customer from validated ``data``; assigns the next ``C-000001`` style number
+    unless one is given. Raises :class:`ValidationError` with every field problem."""
+    customer = Customer(is_active=True, invoice_fields=[])
+    errors = Errors()
+    with db.session.no_autoflush:
+        _apply(customer, data, errors, creating=True)
+    errors.raise_if_any()
+    if not customer.number:
+        customer.number = _free_generated_number()
+    db.session.add(customer)
+    db.session.flush()
+    return customer
+
+
+def update_customer(customer: Customer, data: Mapping[str, Any]) -> Customer:
+    errors = Errors()
+    with db.session.no_autoflush:
+        _apply(customer, data, errors, creating=False)
+    if errors.fields:
+        db.session.expire(customer)
+        errors.raise_if_any()
+    db.session.flush()
+    return customer
+
+
+def set_active(customer: Customer, active: bool) -> None:
+    customer.is_active = active
+    db.session.flush()
+
+
+def delete_customer(customer: Customer) -> None:
+    """Deletes a customer and its contacts, addresses, notes and tickets; refused while the
+    customer has invoices or estimates (make it inactive instead)."""
+    if has_documents(customer.id):
+        raise ConflictError(
+            _(
+                "%(name)s cannot be deleted because it has invoices or estimates. "
+                "Make it inactive instead.",
+                name=customer.company_name,
+            ),
+            code="customer_has_documents",
+        )
+    db.session.delete(customer)
+    db.session.flush()
+
+
+def contact_count(customer_id: int) -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.customer_id == customer_id)
+        )
+        or 0
+    )
+
+
+__all__ = [
+    "ValidationError",
+    "create_customer",
+    "default_currency",
+    "delete_customer",
+    "has_documents",
+    "has_invoices",
+    "set_active",
+    "update_customer",
+]

@@ -1,0 +1,171 @@
+"""What hangs off a customer card: additional addresses, internal notes, the activity feed,
+and the revenue report per group and currency."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+
+from portal.extensions import db
+from portal.models import (
+    AuditLog,
+    Currency,
+    Customer,
+    CustomerAddress,
+    CustomerGroup,
+    Invoice,
+    Note,
+    Staff,
+    customer_group_members,
+)
+from portal.services.access.staff import visible_filter
+from portal.services.platform import validation
+from portal.services.platform.validation import Errors
+
+# -- addresses ------------------------------------------------------------------------------
+
+
+def save_address(
+    customer: Customer, address: CustomerAddress | None, data: Mapping[str, Any]
+) -> CustomerAddress:
+    """Adds or changes an additional address; ``is_headquarters`` moves the headquarters."""
+    address = address or CustomerAddress(customer_id=customer.id, is_headquarters=False)
+    errors = Errors()
+    with db.session.no_autoflush:
+        label = validation.text(data, "label", errors, required=True, max_length=120)
+        if label is not None:
+            address.label = label
+        for key, length in (("street", 255), ("city", 120), ("zip", 32), ("state", 120)):
+            if key in data:
+                setattr(address, key, validation.text(data, key, errors, max_length=length))
+        if "country" in data:
+            address.country = validation.country(data, "country", errors)
+        headquarters = validation.boolean(data, "is_headquarters", errors, False)
+    if errors.fields:
+        if address.id is not None:
+            db.session.expire(address)
+        errors.raise_if_any()
+    db.session.add(address)
+    db.session.flush()
+    if headquarters:
+        set_headquarters(address)
+    elif address.is_headquarters and "is_headquarters" in data:
+        address.is_headquarters = False
+        db.session.flush()
+    return address
+
+
+def set_headquarters(address: CustomerAddress) -> None:
+    """Makes ``address`` the customer's one headquarters (the old one stops being it)."""
+    for other in db.session.scalars(
+        select(CustomerAddress).where(
+            CustomerAddress.customer_id == address.customer_id,
+            CustomerAddress.is_headquarters,
+            CustomerAddress.id != address.id,
+        )
+    ):
+        other.is_headquarters = False
+    db.session.flush()
+    address.is_headquarters = True
+    db.session.flush()
+
+
+def delete_address(address: CustomerAddress) -> None:
+    db.session.delete(address)
+    db.session.flush()
+
+
+# -- notes ----------------------------------------------------------------------------------
+
+
+def add_note(customer: Customer, staff: Staff, data: Mapping[str, Any]) -> Note:
+    errors = Errors()
+    body = validation.text(data, "body", errors, required=True, max_length=10000)
+    errors.raise_if_any()
+    note = Note(customer_id=customer.id, staff_id=staff.id, body=body)
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def notes(customer_id: int) -> list[Note]:
+    return list(
+        db.session.scalars(
+            select(Note)
+            .where(Note.customer_id == customer_id)
+            .order_by(Note.created_at.desc(), Note.id.desc())
+        )
+    )
+
+
+def delete_note(note: Note) -> None:
+    db.session.delete(note)
+    db.session.flush()
+
+
+# -- activity -------------------------------------------------------------------------------
+
+
+def activity(customer_id: int, limit: int = 100) -> list[AuditLog]:
+    """The audit log of the customer and everything attached to it, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.customer_id == customer_id)
+            .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RevenueRow:
+    group: str
+    currency: Currency
+    invoiced: Decimal
+    paid: Decimal
+    customers: int
+
+
+def revenue_by_group(staff: Staff, start: Any = None, end: Any = None) -> list[RevenueRow]:
+    """Invoiced (issued, not cancelled; credit notes count negative) and paid amounts per
+    customer group and currency, for the customers ``staff`` may see. Customers without a
+    group are reported under "No group"; a customer in two groups counts in both."""
+    sign = case((Invoice.kind == "credit_note", -1), else_=1)
+    stmt = (
+        select(
+            CustomerGroup.name,
+            Currency,
+            func.sum(Invoice.total * sign),
+            func.sum(Invoice.amount_paid),
+            func.count(func.distinct(Invoice.customer_id)),
+        )
+        .select_from(Invoice)
+        .join(Currency, Currency.id == Invoice.currency_id)
+        .outerjoin(
+            customer_group_members, customer_group_members.c.customer_id == Invoice.customer_id
+        )
+        .outerjoin(CustomerGroup, CustomerGroup.id == customer_group_members.c.group_id)
+        .where(Invoice.status.not_in(("draft", "cancelled")))
+        .where(visible_filter(staff, "invoices", Invoice))
+        .group_by(CustomerGroup.name, Currency.id)
+        .order_by(CustomerGroup.name, Currency.code)
+    )
+    if start is not None:
+        stmt = stmt.where(Invoice.issue_date >= start)
+    if end is not None:
+        stmt = stmt.where(Invoice.issue_date <= end)
+    return [
+        RevenueRow(
+            name or _("No group"), currency, Decimal(invoiced or 0), Decimal(paid or 0), count
+        )
+        for name, currency, invoiced, paid, count in db.session.execute(stmt)
+    ]

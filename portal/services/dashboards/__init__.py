@@ -1,0 +1,1 @@
+"""The figures of the admin and the portal dashboards."""

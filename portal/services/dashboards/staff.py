@@ -1,0 +1,65 @@
+"""The admin dashboard's figures, scoped to what the staff member may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import case, func, or_, select
+
+from portal.extensions import db
+from portal.models import Currency, Estimate, Invoice, Staff, Ticket
+from portal.services.access.staff import can_view, scope_query
+from portal.services.billing.money import round_money
+
+OPEN_INVOICE = ("unpaid", "partially_paid")
+
+
+@dataclass
+class CurrencyTotals:
+    currency: Currency
+    outstanding: Decimal
+    overdue: Decimal
+
+
+@dataclass
+class Summary:
+    totals: list[CurrencyTotals] | None = field(default=None)  # None: no invoice access
+    open_estimates: int | None = None
+    open_tickets: int | None = None
+
+
+def summary(staff: Staff, today: date) -> Summary:
+    """Outstanding and overdue per currency, open estimates and open tickets; an area the
+    member cannot see stays ``None``; ``view_own`` counts only assigned customers."""
+    result = Summary()
+    if can_view(staff, "invoices"):
+        due = Invoice.total - Invoice.amount_paid
+        overdue = case((Invoice.due_date < today, due), else_=0)
+        stmt = (
+            select(Currency, func.sum(due), func.sum(overdue))
+            .join(Invoice, Invoice.currency_id == Currency.id)
+            .where(Invoice.status.in_(OPEN_INVOICE))
+            .group_by(Currency.id)
+            .order_by(Currency.code)
+        )
+        rows = db.session.execute(scope_query(stmt, staff, "invoices", Invoice)).all()
+        result.totals = [
+            CurrencyTotals(
+                currency,
+                round_money(Decimal(outstanding or 0), currency.decimal_places),
+                round_money(Decimal(late or 0), currency.decimal_places),
+            )
+            for currency, outstanding, late in rows
+        ]
+    if can_view(staff, "estimates"):
+        stmt = select(func.count(Estimate.id)).where(
+            Estimate.status == "sent",
+            or_(Estimate.expiry_date.is_(None), Estimate.expiry_date >= today),
+        )
+        result.open_estimates = db.session.scalar(scope_query(stmt, staff, "estimates", Estimate))
+    if can_view(staff, "tickets"):
+        stmt = select(func.count(Ticket.id)).where(Ticket.status != "closed")
+        result.open_tickets = db.session.scalar(scope_query(stmt, staff, "tickets", Ticket))
+    return result

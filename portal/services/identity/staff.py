@@ -1,0 +1,214 @@
+"""Staff members and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import ADMINISTRATOR, Customer, Role, Staff
+from portal.services.errors import ValidationError
+from portal.services.identity import passwords
+from portal.services.identity.permissions import ALL_PERMISSIONS
+from portal.services.platform import validation
+from portal.services.platform.validation import Errors
+
+
+def administrator_role() -> Role:
+    """The built-in Administrator role, created on first use."""
+    role = db.session.scalar(select(Role).where(Role.name == ADMINISTRATOR))
+    if role is None:
+        role = Role(name=ADMINISTRATOR, is_builtin=True, description="All permissions")
+        db.session.add(role)
+        db.session.flush()
+    return role
+
+
+def role_by_name(name: str) -> Role | None:
+    return db.session.scalar(select(Role).where(Role.name == name))
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        message = _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)
+        raise ValidationError(message, fields={field: message})
+
+
+def create_staff(data: Mapping[str, Any], role: Role, password: str | None) -> Staff:
+    errors = Errors()
+    email = validation.email(data, "email", errors)
+    name = validation.text(data, "name", errors, required=True, max_length=120)
+    language = validation.language(data, "language", errors)
+    if email and db.session.scalar(select(Staff.id).where(Staff.email == email)):
+        errors.add("email", _("A staff member with this email exists already."))
+    errors.raise_if_any()
+    staff = Staff(email=email, name=name, role=role, language=language, is_active=True)
+    if password is not None:
+        check_password_strength(password)
+        staff.password_hash = passwords.hash_password(password)
+    db.session.add(staff)
+    db.session.flush()
+    return staff
+
+
+def authenticate_staff(email: str, password: str) -> Staff | None:
+    """The active staff member with these credentials, or ``None`` (same cost either way)."""
+    staff = db.session.scalar(select(Staff).where(Staff.email == email.strip().lower()))
+    ok = passwords.verify(staff.password_hash if staff else None, password)
+    if not ok or staff is None or not staff.is_active:
+        return None
+    if passwords.needs_rehash(staff.password_hash or ""):
+        staff.password_hash = passwords.hash_password(password)
+    return staff
+
+
+# -- staff members --------------------------------------------------------------------------
+
+
+def _active_administrators() -> int:
+    return len(
+        db.session.scalars(
+            select(Staff.id)
+            .join(Role)
+            .where(Staff.is_active.is_(True), Role.name == ADMINISTRATOR, Role.is_builtin)
+        ).all()
+    )
+
+
+def update_staff(staff: Staff, data: Mapping[str, Any], role: Role) -> None:
+    """Changes name, email, role and language. The last active Administrator keeps the role."""
+    errors = Errors()
+    email = validation.email(data, "email", errors)
+    name = validation.text(data, "name", errors, required=True, max_length=120)
+    language = validation.language(data, "language", errors)
+    if email and db.session.scalar(
+        select(Staff.id).where(Staff.email == email, Staff.id != staff.id)
+    ):
+        errors.add("email", _("A staff member with this email exists already."))
+    if (
+        staff.is_administrator
+        and staff.is_active
+        and not (role.is_builtin and role.name == ADMINISTRATOR)
+        and _active_administrators() <= 1
+    ):
+        errors.add("role_id", _("The last active Administrator must keep the role."))
+    errors.raise_if_any()
+    if email != staff.email:
+        staff.session_version += 1  # the sign-in name changed: sign in again everywhere
+    staff.email = email  # type: ignore[assignment]
+    staff.name = name  # type: ignore[assignment]
+    staff.language = language
+    staff.role = role
+    db.session.flush()
+
+
+def set_active(staff: Staff, active: bool, acting: Staff) -> None:
+    """Activates or deactivates a member; a deactivated member is signed out at the next
+    request (the session version changes)."""
+    if not active:
+        if staff.id == acting.id:
+            raise ValidationError(_("You cannot deactivate yourself."))
+        if staff.is_administrator and staff.is_active and _active_administrators() <= 1:
+            raise ValidationError(_("The last active Administrator cannot be deactivated."))
+    if staff.is_active == active:
+        return
+    staff.is_active = active
+    staff.session_version += 1
+    db.session.flush()
+
+
+def change_password(staff: Staff, current: str, new: str) -> None:
+    """Checks the current password, stores the new one and ends every other session."""
+    if not passwords.verify(staff.password_hash, current):
+        message = _("The current password is not correct.")
+        raise ValidationError(message, fields={"current_password": message})
+    check_password_strength(new)
+    staff.password_hash = passwords.hash_password(new)
+    staff.session_version += 1
+    db.session.flush()
+
+
+def set_language(staff: Staff, language: str | None) -> None:
+    errors = Errors()
+    value = validation.language({"language": language}, "language", errors)
+    errors.raise_if_any()
+    staff.language = value
+    db.session.flush()
+
+
+# -- roles ----------------------------------------------------------------------------------
+
+
+def _role_fields(data: Mapping[str, Any], errors: Errors, role: Role | None) -> tuple[str, str]:
+    name = validation.text(data, "name", errors, required=True, max_length=80)
+    description = validation.text(data, "description", errors, max_length=255)
+    if name:
+        clash = select(Role.id).where(func.lower(Role.name) == name.lower())
+        if role is not None:
+            clash = clash.where(Role.id != role.id)
+        if db.session.scalar(clash):
+            errors.add("name", _("A role with this name exists already."))
+    return name or "", description or ""
+
+
+def _permissions(names: Any, errors: Errors) -> set[str]:
+    wanted = set(names or [])
+    unknown = wanted - ALL_PERMISSIONS
+    if unknown:
+        errors.add("permissions", _("Unknown permission."))
+    return wanted & ALL_PERMISSIONS
+
+
+def create_role(data: Mapping[str, Any], permissions: Any) -> Role:
+    errors = Errors()
+    name, description = _role_fields(data, errors, None)
+    wanted = _permissions(permissions, errors)
+    errors.raise_if_any()
+    role = Role(name=name, description=description or None, is_builtin=False)
+    role.set_permissions(wanted)
+    db.session.add(role)
+    db.session.flush()
+    return role
+
+
+def update_role(role: Role, data: Mapping[str, Any], permissions: Any) -> None:
+    if role.is_builtin:
+        raise ValidationError(_("The built-in Administrator role cannot be changed."))
+    errors = Errors()
+    name, description = _role_fields(data, errors, role)
+    wanted = _permissions(permissions, errors)
+    errors.raise_if_any()
+    role.name = name
+    role.description = description or None
+    role.set_permissions(wanted)
+    db.session.flush()
+
+
+def delete_role(role: Role) -> None:
+    if role.is_builtin:
+        raise ValidationError(_("The built-in Administrator role cannot be removed."))
+    if db.session.scalar(select(Staff.id).where(Staff.role_id == role.id).limit(1)):
+        raise ValidationError(_("This role is still given to staff members."))
+    db.session.delete(role)
+    db.session.flush()
+
+
+# -- customer admins ------------------------------------------------------------------------
+
+
+def assign_customer_admin(customer: Customer, staff: Staff) -> None:
+    if not staff.is_active:
+        message = _("Choose an active staff member.")
+        raise ValidationError(message, fields={"staff_id": message})
+    if staff not in customer.admins:
+        customer.admins.append(staff)
+    db.session.flush()
+
+
+def unassign_customer_admin(customer: Customer, staff: Staff) -> None:
+    if staff in customer.admins:
+        customer.admins.remove(staff)
+    db.session.flush()

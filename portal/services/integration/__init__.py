@@ -1,0 +1,2 @@
+"""What finance systems use: API tokens, idempotent POSTs, webhooks and the queue of
+issued invoices."""

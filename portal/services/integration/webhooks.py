@@ -1,0 +1,418 @@
+"""Webhooks: a finance system registers a URL for ``invoice.issued``, ``invoice.paid`` and
+``customer.updated``; each event becomes a delivery row in the business transaction and a
+worker (``flask webhooks send``) POSTs it with an ``X-Portal-Signature`` HMAC header.
+
+Events are detected by session listeners, like the audit log, so they fire whoever makes the
+change (admin, portal, API, CLI): ``after_flush`` notes what happened, ``before_commit`` builds
+the payloads and adds the deliveries, so they commit (or roll back) with the change itself.
+
+Delivery mirrors the email outbox (:mod:`portal.services.platform.outbox`): a row is claimed with a
+conditional ``UPDATE ... WHERE status = 'queued'`` committed before the HTTP request, a failure
+goes back to ``queued`` with a backoff until ``WEBHOOKS_MAX_ATTEMPTS``, then ``failed``; a row
+left in ``sending`` by a crashed worker is released after ``STALE_CLAIM``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.models import Customer, Invoice
+from portal.models.base import utcnow
+from portal.models.database import begin_write
+from portal.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
+from portal.services.errors import ValidationError
+from portal.services.platform.validation import Errors
+
+STALE_CLAIM = timedelta(minutes=15)
+SIGNATURE_HEADER = "X-Portal-Signature"
+MAX_URL_LENGTH = 2000
+
+#: Builders of the ``data`` of an event, registered by the API (so a webhook shows an object
+#: exactly as ``GET /api/v1/...`` does): ``entity kind -> (id -> JSON-able dict)``.
+PAYLOAD_BUILDERS: dict[str, Callable[[Session, int], dict[str, Any] | None]] = {}
+
+
+# -- registration -----------------------------------------------------------------------------
+
+
+def _allow_private() -> bool:
+    value = current_app.config.get("WEBHOOKS_ALLOW_PRIVATE", False)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url(url: Any) -> str:
+    """An ``http(s)`` URL whose host is not private, loopback or link-local (unless
+    ``PORTAL_WEBHOOKS_ALLOW_PRIVATE``); raises :class:`ValidationError` on ``url``."""
+    message = None
+    clean = url.strip() if isinstance(url, str) else ""
+    parts = urlsplit(clean) if clean else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(clean) > MAX_URL_LENGTH
+        or parts.username
+        or parts.password
+    ):
+        message = _("Enter an http:// or https:// URL.")
+    else:
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            message = _("Enter an http:// or https:// URL.")
+    if message is None and not _allow_private():
+        assert parts is not None and parts.hostname is not None
+        host = parts.hostname.rstrip(".").lower()
+        try:
+            public = _is_public_address(host)
+        except ValueError:  # a name, not an address literal
+            public = not (
+                host == "localhost"
+                or host.endswith((".localhost", ".local", ".internal"))
+                or "." not in host
+            )
+        if not public:
+            message = _("Private, loopback and link-local addresses are not allowed.")
+    if message is not None:
+        raise ValidationError(message, fields={"url": message})
+    return clean
+
+
+def create_webhook(
+    url: Any, events: Any, description: Any = None, token_id: int | None = None
+) -> tuple[Webhook, str]:
+    """Registers a webhook; returns it with its signing secret (shown once to the caller)."""
+    errors = Errors()
+    try:
+        clean_url = check_url(url)
+    except ValidationError as exc:
+        errors.fields.update(exc.fields)
+        clean_url = ""
+    if (
+        not isinstance(events, list | tuple)
+        or not events
+        or not all(isinstance(e, str) and e in WEBHOOK_EVENTS for e in events)
+    ):
+        errors.add("events", _("Choose events from the list."))
+    if description is not None and (not isinstance(description, str) or len(description) > 255):
+        errors.add("description", _("At most %(n)d characters.", n=255))
+    errors.raise_if_any()
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    webhook = Webhook(
+        url=clean_url,
+        events=[e for e in WEBHOOK_EVENTS if e in set(events)],
+        secret=secret,
+        description=(description or "").strip() or None,
+        is_active=True,
+        token_id=token_id,
+    )
+    db.session.add(webhook)
+    db.session.flush()
+    return webhook, secret
+
+
+def delete_webhook(webhook: Webhook) -> None:
+    db.session.delete(webhook)
+    db.session.flush()
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# -- capturing events -------------------------------------------------------------------------
+
+_PENDING = "webhook_events"
+
+
+def _history(obj: Any, key: str) -> tuple[list[Any], list[Any]]:
+    hist = inspect(obj).attrs[key].history
+    return list(hist.deleted), list(hist.added)
+
+
+def _invoice_events(invoice: Invoice, is_new: bool) -> list[str]:
+    events = []
+    if is_new:
+        if invoice.number is not None:
+            events.append("invoice.issued")
+        if invoice.status == "paid" and invoice.kind == "invoice":
+            events.append("invoice.paid")
+        return events
+    old_number, new_number = _history(invoice, "number")
+    if new_number and new_number[0] is not None and (not old_number or old_number[0] is None):
+        events.append("invoice.issued")
+    old_status, new_status = _history(invoice, "status")
+    if (
+        invoice.kind == "invoice"
+        and new_status
+        and new_status[0] == "paid"
+        and (not old_status or old_status[0] != "paid")
+    ):
+        events.append("invoice.paid")
+    return events
+
+
+_NOT_MASTER_DATA = frozenset({"updated_at", "updated_by", "created_at", "created_by"})
+
+
+def _customer_changed(customer: Customer) -> bool:
+    """Whether the customer's own data or groups really changed (a new contact or a value set
+    to what it was is no ``customer.updated``)."""
+    state = inspect(customer)
+    for attr in state.mapper.column_attrs:
+        if attr.key in _NOT_MASTER_DATA:
+            continue
+        hist = state.attrs[attr.key].history
+        if hist.added and (not hist.deleted or hist.deleted[0] != hist.added[0]):
+            return True
+    return bool(state.attrs["groups"].history.has_changes())
+
+
+@event.listens_for(Session, "after_flush")
+def _note_events(session: Session, _ctx: Any) -> None:
+    pending: list[tuple[str, str, int]] = session.info.setdefault(_PENDING, [])
+    for obj in session.new:
+        if isinstance(obj, Invoice):
+            pending += [(e, "invoice", obj.id) for e in _invoice_events(obj, True)]
+    for obj in session.dirty:
+        if isinstance(obj, Invoice):
+            pending += [(e, "invoice", obj.id) for e in _invoice_events(obj, False)]
+        elif isinstance(obj, Customer) and _customer_changed(obj):
+            pending.append(("customer.updated", "customer", obj.id))
+    if not pending:
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _queue_deliveries(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()  # events noted by this very flush are picked up below
+    pending = list(dict.fromkeys([*pending, *session.info.pop(_PENDING, [])]))
+    with session.no_autoflush:
+        hooks = list(session.scalars(select(Webhook).where(Webhook.is_active.is_(True))))
+        hooks = [h for h in hooks if set(h.events) & {e for e, _k, _i in pending}]
+        if not hooks:
+            return
+        now = utcnow()
+        for name, kind, entity_id in pending:
+            targets = [h for h in hooks if name in h.events]
+            if not targets:
+                continue
+            builder = PAYLOAD_BUILDERS.get(kind)
+            data = builder(session, entity_id) if builder else {"id": entity_id}
+            if data is None:
+                continue
+            for hook in targets:
+                body = {
+                    "id": uuid.uuid4().hex,
+                    "event": name,
+                    "created_at": now.isoformat().replace("+00:00", "Z"),
+                    "data": data,
+                }
+                session.add(
+                    WebhookDelivery(
+                        webhook_id=hook.id,
+                        event=name,
+                        payload=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+                        status="queued",
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+    session.flush()
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_events(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+# -- delivery ---------------------------------------------------------------------------------
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes, at most 6 hours (as the email outbox)."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: it could lead to an address the URL check would refuse."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _check_resolved(url: str) -> None:
+    """Refuses a host that resolves to a private address (unless allowed) at send time."""
+    if _allow_private():
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
+        if not _is_public_address(str(info[4][0])):
+            raise ValueError(f"{host} resolves to a non-public address")
+
+
+def post(url: str, secret: str, event_name: str, delivery_id: int, body: bytes) -> int:
+    """POSTs ``body`` signed with ``secret``; returns the HTTP status (raises on failure)."""
+    _check_resolved(url)
+    request = urllib.request.Request(  # noqa: S310 - check_url allows http(s) only
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "portal-webhooks/1",
+            "X-Portal-Event": event_name,
+            "X-Portal-Delivery": str(delivery_id),
+            SIGNATURE_HEADER: sign(secret, body),
+        },
+    )
+    opener = urllib.request.build_opener(_NoRedirect)
+    timeout = float(current_app.config.get("WEBHOOKS_TIMEOUT", 10))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return int(exc.code)
+
+
+def _claim(session: Session, delivery_id: int) -> bool:
+    begin_write(session)
+    now = utcnow()
+    result = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == "queued",
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .values(status="sending", claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def _deliver_claimed(session: Session, delivery: WebhookDelivery) -> bool:
+    error: str | None = None
+    status: int | None = None
+    try:
+        url, secret = delivery.webhook.url, delivery.webhook.secret
+        body = delivery.payload.encode("utf-8")
+        session.commit()  # no transaction open while talking to the receiver
+        status = post(url, secret, delivery.event, delivery.id, body)
+        if not 200 <= status < 300:
+            error = f"HTTP {status}"
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    session.rollback()
+    begin_write(session)
+    row = session.get(WebhookDelivery, delivery.id)
+    assert row is not None
+    row.attempts += 1
+    row.claimed_at = None
+    row.response_status = status
+    if error is None:
+        row.status = "delivered"
+        row.delivered_at = utcnow()
+        row.last_error = None
+    else:
+        row.last_error = error[:2000]
+        if row.attempts >= int(current_app.config.get("WEBHOOKS_MAX_ATTEMPTS", 8)):
+            row.status = "failed"
+        else:
+            row.status = "queued"
+            row.next_attempt_at = utcnow() + backoff(row.attempts)
+        current_app.logger.warning("webhook delivery %s failed: %s", row.id, error)
+    session.commit()
+    return error is None
+
+
+def release_stale_claims(session: Session) -> int:
+    begin_write(session)
+    result = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.status == "sending",
+            WebhookDelivery.claimed_at < utcnow() - STALE_CLAIM,
+        )
+        .values(status="queued", claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+def deliver(ids: Iterable[int] | None = None, limit: int = 100) -> tuple[int, int]:
+    """Delivers due queued deliveries (or just ``ids``) in a session of its own.
+    Returns ``(delivered, failed attempts)``."""
+    session = Session(bind=db.engine, expire_on_commit=False)
+    sent = failed = 0
+    try:
+        if ids is None:
+            release_stale_claims(session)
+            ids = list(
+                session.scalars(
+                    select(WebhookDelivery.id)
+                    .where(
+                        WebhookDelivery.status == "queued",
+                        WebhookDelivery.next_attempt_at <= utcnow(),
+                    )
+                    .order_by(WebhookDelivery.id)
+                    .limit(limit)
+                )
+            )
+            session.commit()
+        for delivery_id in ids:
+            if not _claim(session, delivery_id):
+                continue
+            delivery = session.get(WebhookDelivery, delivery_id)
+            if delivery is None:
+                continue
+            if _deliver_claimed(session, delivery):
+                sent += 1
+            else:
+                failed += 1
+    finally:
+        session.close()
+    return sent, failed
+
+
+def recent_deliveries(limit: int = 50) -> list[WebhookDelivery]:
+    return list(
+        db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit))
+    )
