@@ -39,6 +39,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from portal.services.billing.totals import recalculate
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import ROOT, Client, append_results, serve
@@ -254,7 +256,7 @@ def numbering_check(app: Any, threads: int = 20) -> dict[str, Any]:
                     ],
                 )
                 db.session.add(invoice)
-                billing.recalculate(invoice)
+                recalculate(invoice)
                 db.session.flush()
                 ids.append(invoice.id)
             db.session.commit()

@@ -37,6 +37,7 @@ from portal.models import Invoice  # noqa: E402
 from portal.models.database import begin_write  # noqa: E402
 from portal.services import billing, customers  # noqa: E402
 from portal.services.billing import pdf  # noqa: E402
+from portal.services.billing.drafts import save_invoice_draft  # noqa: E402
 from portal.services.customers import contacts, currencies  # noqa: E402
 from portal.services.platform import settings  # noqa: E402
 from portal.services.platform.audit import SYSTEM, acting_as  # noqa: E402
@@ -101,7 +102,7 @@ def seed_invoice(lines: int = LINES, locale: str = "en") -> Invoice:
             ("Training material", "18.50", "10"),
             ("Event venue booking", "1250.00", "24"),
         ]
-        invoice = billing.save_invoice_draft(
+        invoice = save_invoice_draft(
             None,
             {
                 "customer_id": customer.id,

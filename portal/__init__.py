@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     config.load(app, test_config)
     register_extensions(app)
+    register_listeners(app)
     register_blueprints(app)
     register_web(app)
     register_commands(app)
@@ -29,10 +30,6 @@ def register_extensions(app: Flask) -> None:
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import install_fast_gettext, select_locale
     from portal.models import database
-    from portal.services.billing import pdf
-    from portal.services.customers import search as customer_search  # noqa: F401 - flush listeners
-    from portal.services.integration import webhooks
-    from portal.services.platform import outbox
 
     db.init_app(app)
     database.init_app(app)
@@ -44,6 +41,25 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     install_fast_gettext(app)
     limiter.init_app(app)
+
+
+def register_listeners(app: Flask) -> None:
+    """Everything that reacts to a flush or a commit, in this order, and the pieces other
+    packages plug into a service (PDF attachments of emails, webhook payloads)."""
+    from portal.api import customers as api_customers
+    from portal.api import documents as api_documents
+    from portal.models import database
+    from portal.services.billing import pdf
+    from portal.services.customers import search
+    from portal.services.integration import webhooks
+    from portal.services.platform import audit, outbox
+
+    database.register_listeners()
+    audit.register()
+    search.register()
+    webhooks.register(
+        {"invoice": api_documents.invoice_payload, "customer": api_customers.customer_payload}
+    )
     outbox.init_app(app)
     pdf.register_renderers()
 
@@ -52,10 +68,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.clients import bp as clients_bp
+    from portal.web import unit_of_work
 
     app.register_blueprint(admin_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(api_bp)
+    # The API runs its own unit of work per request (``api/core.py``).
+    unit_of_work.register(app, ("admin", "clients"))
 
 
 def register_web(app: Flask) -> None:

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Invoice, OutboxEmail, Role, Staff
 from portal.models.database import begin_write
-from portal.services.billing import pdf as _pdf  # noqa: F401 - registers the PDF email attachments
 from portal.services.billing import recurring
 from portal.services.errors import DomainError
 from portal.services.identity import staff as staff_service

@@ -7,6 +7,9 @@ from typing import Any
 from flask import current_app, g, request
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
+
+from portal.services.platform import settings
 
 #: The shipped locales with their names in their own language.
 LANGUAGES: dict[str, str] = {
@@ -21,11 +24,9 @@ LANGUAGES: dict[str, str] = {
 
 
 def default_locale() -> str:
-    from portal.services.platform import settings
-
     try:
         configured = settings.get("default_language")
-    except Exception:
+    except DBAPIError:  # no settings table yet (before the first ``flask db upgrade``)
         configured = None
     if configured in LANGUAGES:
         return configured

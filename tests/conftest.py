@@ -36,6 +36,7 @@ from portal.models import (
 )
 from portal.models.database import begin_write
 from portal.services import customers
+from portal.services.billing.totals import recalculate
 from portal.services.customers import contacts, currencies
 from portal.services.identity import passwords
 from portal.services.identity import staff as staff_service
@@ -327,7 +328,7 @@ def make_invoice(app: Flask, make_customer: Callable[..., Customer]) -> Callable
                 lines=_lines(InvoiceLine, lines),
             )
             db.session.add(invoice)
-            billing.recalculate(invoice)
+            recalculate(invoice)
             if issue:
                 billing.issue_invoice(invoice)
             db.session.commit()
@@ -352,7 +353,7 @@ def make_estimate(app: Flask, make_customer: Callable[..., Customer]) -> Callabl
                 lines=_lines(EstimateLine, None),
             )
             db.session.add(estimate)
-            billing.recalculate(estimate)
+            recalculate(estimate)
             if send:
                 billing.send_estimate(estimate)
             db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Invoice, OutboxEmail
 from portal.services import billing
+from portal.services.billing.drafts import save_invoice_draft
 from portal.services.platform.audit import SYSTEM, acting_as
 
 LINE = {"description": "Monthly support", "quantity": "1", "unit_price": "500", "tax_rate": "24"}
@@ -21,7 +22,7 @@ def issue(write):
     def run(customer, **data) -> Invoice:
         write()
         with acting_as(SYSTEM):
-            invoice = billing.save_invoice_draft(
+            invoice = save_invoice_draft(
                 None, {"customer_id": customer.id, "lines": [LINE], **data}
             )
             billing.issue_invoice(invoice)

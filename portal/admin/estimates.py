@@ -33,6 +33,7 @@ from portal.models import ESTIMATE_STATUSES, Customer, Estimate, Invoice, Staff
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
 from portal.services.billing import estimates as estimate_service
+from portal.services.billing.drafts import save_estimate_draft
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
@@ -123,7 +124,7 @@ def _save(customer: Customer, estimate: Estimate | None) -> ResponseReturnValue:
     if estimate is None:
         data["customer_id"] = customer.id
     try:
-        saved = billing.save_estimate_draft(estimate, data, expected_version=form.version.data)
+        saved = save_estimate_draft(estimate, data, expected_version=form.version.data)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

@@ -39,6 +39,7 @@ from portal.models import INVOICE_STATUSES, Customer, Invoice, Staff
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
 from portal.services.billing import exports, payments, pdf, statements
+from portal.services.billing.drafts import save_invoice_draft
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
@@ -161,7 +162,7 @@ def _save(customer: Customer, invoice: Invoice | None) -> ResponseReturnValue:
     if invoice is None:
         data["customer_id"] = customer.id
     try:
-        saved = billing.save_invoice_draft(invoice, data, expected_version=form.version.data)
+        saved = save_invoice_draft(invoice, data, expected_version=form.version.data)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

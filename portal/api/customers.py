@@ -24,7 +24,6 @@ from portal.extensions import db
 from portal.models import Contact, Customer
 from portal.services import customers
 from portal.services.customers import contacts
-from portal.services.integration import webhooks
 from portal.services.platform import email
 
 CUSTOMER_FIELDS = (
@@ -55,12 +54,10 @@ def contact_out(contact: Contact) -> ContactOut:
     )
 
 
-def _customer_payload(session: Session, customer_id: int) -> dict[str, Any] | None:
+def customer_payload(session: Session, customer_id: int) -> dict[str, Any] | None:
+    """The ``data`` of a customer webhook: the customer as ``GET /api/v1/customers/{id}``."""
     customer = session.get(Customer, customer_id)
     return customer_out(customer).model_dump(mode="json") if customer else None
-
-
-webhooks.PAYLOAD_BUILDERS["customer"] = _customer_payload
 
 
 def _customer(id: int) -> Customer:

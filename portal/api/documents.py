@@ -25,7 +25,7 @@ from portal.api.schemas import (
 )
 from portal.models import Estimate, Invoice
 from portal.services import billing
-from portal.services.integration import webhooks
+from portal.services.billing.drafts import save_estimate_draft, save_invoice_draft
 
 
 def _lines(document: Invoice | Estimate) -> list[LineOut]:
@@ -121,12 +121,10 @@ INVOICE_LOAD = (selectinload(Invoice.lines), selectinload(Invoice.payments))
 ESTIMATE_LOAD = (selectinload(Estimate.lines),)
 
 
-def _invoice_payload(session: Session, invoice_id: int) -> dict[str, Any] | None:
+def invoice_payload(session: Session, invoice_id: int) -> dict[str, Any] | None:
+    """The ``data`` of an invoice webhook: the invoice as ``GET /api/v1/invoices/{id}``."""
     invoice = session.get(Invoice, invoice_id)
     return invoice_out(invoice).model_dump(mode="json") if invoice else None
-
-
-webhooks.PAYLOAD_BUILDERS["invoice"] = _invoice_payload
 
 
 def _service_data(body: Any) -> dict[str, Any]:
@@ -157,7 +155,7 @@ def list_invoices(query: InvoiceQuery) -> Any:
 def create_invoice(body: InvoiceCreate) -> Any:
     data = _service_data(body)
     data.setdefault("lines", [])
-    return invoice_out(billing.save_invoice_draft(None, data)), 201
+    return invoice_out(save_invoice_draft(None, data)), 201
 
 
 @operation(
@@ -176,7 +174,7 @@ def get_invoice(id: int) -> Any:
 )  # fmt: skip
 def update_invoice(id: int, body: InvoiceUpdate) -> Any:
     invoice = get_or_404(Invoice, id)
-    saved = billing.save_invoice_draft(invoice, _service_data(body), body.version)
+    saved = save_invoice_draft(invoice, _service_data(body), body.version)
     return invoice_out(saved)
 
 
@@ -212,7 +210,7 @@ def list_estimates(query: EstimateQuery) -> Any:
 def create_estimate(body: EstimateCreate) -> Any:
     data = _service_data(body)
     data.setdefault("lines", [])
-    return estimate_out(billing.save_estimate_draft(None, data)), 201
+    return estimate_out(save_estimate_draft(None, data)), 201
 
 
 @operation(

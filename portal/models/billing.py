@@ -27,7 +27,7 @@ ESTIMATE_STATUSES = ("draft", "sent", "accepted", "declined", "invoiced")
 INVOICE_KINDS = ("invoice", "credit_note")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
+def in_clause(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
@@ -132,8 +132,8 @@ class Invoice(DocumentMixin, db.Model):
     __tablename__ = "invoices"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint(_in("status", INVOICE_STATUSES), name="status"),
-        CheckConstraint(_in("kind", INVOICE_KINDS), name="kind"),
+        CheckConstraint(in_clause("status", INVOICE_STATUSES), name="status"),
+        CheckConstraint(in_clause("kind", INVOICE_KINDS), name="kind"),
         Index("ix_invoices_customer_status", "customer_id", "status"),
         # A customer's invoices newest first (the portal list, the customer card) without a sort.
         Index("ix_invoices_customer_issue_date", "customer_id", "issue_date", "id"),
@@ -201,7 +201,7 @@ class Estimate(DocumentMixin, db.Model):
     __tablename__ = "estimates"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint(_in("status", ESTIMATE_STATUSES), name="status"),
+        CheckConstraint(in_clause("status", ESTIMATE_STATUSES), name="status"),
         Index("ix_estimates_customer_status", "customer_id", "status"),
         Index("ix_estimates_customer_issue_date", "customer_id", "issue_date", "id"),
     )

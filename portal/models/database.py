@@ -82,12 +82,23 @@ def begin_write(session: Session | scoped_session[Session] | None = None) -> Non
     session.connection(execution_options={_WRITE_OPTION: True})
 
 
-@event.listens_for(Session, "after_flush")
+def listen_once(target: Any, name: str, fn: Any) -> None:
+    """``event.listen`` that does nothing when ``fn`` already listens (several apps per process,
+    as in the tests, share the ``Session`` class)."""
+    if not event.contains(target, name, fn):
+        event.listen(target, name, fn)
+
+
+def register_listeners() -> None:
+    """The session listeners ``begin_write`` relies on (called by ``create_app``)."""
+    listen_once(Session, "after_flush", _mark_flushed)
+    listen_once(Session, "after_transaction_end", _clear_flushed)
+
+
 def _mark_flushed(session: Session, _ctx: Any) -> None:
     session.info["flushed"] = True
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _clear_flushed(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop("flushed", None)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
 from portal.models.base import UTCDateTime, utcnow
-from portal.models.billing import _in
+from portal.models.billing import in_clause
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
 
@@ -18,7 +18,7 @@ OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
 class OutboxEmail(db.Model):
     __tablename__ = "outbox_emails"
     __table_args__ = (
-        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        CheckConstraint(in_clause("status", OUTBOX_STATUSES), name="status"),
         Index("ix_outbox_emails_due", "status", "next_attempt_at"),
     )
 

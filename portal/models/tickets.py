@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import TimestampMixin, UTCDateTime, utcnow
-from portal.models.billing import _in
+from portal.models.billing import in_clause
 from portal.models.customers import Contact, Customer
 
 if TYPE_CHECKING:
@@ -24,8 +24,8 @@ class Ticket(TimestampMixin, db.Model):
     __tablename__ = "tickets"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint(_in("priority", TICKET_PRIORITIES), name="priority"),
-        CheckConstraint(_in("status", TICKET_STATUSES), name="status"),
+        CheckConstraint(in_clause("priority", TICKET_PRIORITIES), name="priority"),
+        CheckConstraint(in_clause("status", TICKET_STATUSES), name="status"),
         Index("ix_tickets_customer_status", "customer_id", "status"),
         Index("ix_tickets_status_last_message", "status", "last_message_at"),
     )

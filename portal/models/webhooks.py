@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import TimestampMixin, UTCDateTime, utcnow
-from portal.models.billing import _in
+from portal.models.billing import in_clause
 
 WEBHOOK_EVENTS = ("invoice.issued", "invoice.paid", "customer.updated")
 DELIVERY_STATUSES = ("queued", "sending", "delivered", "failed")
@@ -39,7 +39,7 @@ class WebhookDelivery(db.Model):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        CheckConstraint(in_clause("status", DELIVERY_STATUSES), name="status"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     )
 

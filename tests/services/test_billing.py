@@ -25,6 +25,8 @@ from portal.models import (
 from portal.models.database import begin_write
 from portal.services import billing
 from portal.services.billing import estimates, payments, recurring, statements
+from portal.services.billing.drafts import save_estimate_draft, save_invoice_draft
+from portal.services.billing.totals import compute_totals
 from portal.services.errors import ConflictError, ValidationError
 from portal.services.platform import settings
 from portal.services.platform.audit import SYSTEM, acting_as
@@ -48,7 +50,7 @@ def save(write):
     def run(invoice, data, expected_version=None):
         write()
         with acting_as(SYSTEM):
-            result = billing.save_invoice_draft(invoice, data, expected_version)
+            result = save_invoice_draft(invoice, data, expected_version)
             db.session.commit()
         return result
 
@@ -107,7 +109,7 @@ def test_totals_are_computed_on_the_server(save, customer):
     # 24 % of 54.02 = 12.9648 -> 12.96; 10 % of 15.02 = 1.502 -> 1.50
     assert invoice.tax_total == Decimal("14.46")
     assert invoice.total == Decimal("83.50")
-    assert billing.compute_totals(invoice.lines, 2).taxes == {
+    assert compute_totals(invoice.lines, 2).taxes == {
         Decimal("10"): (Decimal("15.02"), Decimal("1.50")),
         Decimal("24"): (Decimal("54.02"), Decimal("12.96")),
     }
@@ -271,7 +273,7 @@ def test_stale_data_at_flush_becomes_the_same_conflict(save, write, customer):
     # Our copy still believes the row is at the older version (another writer got there first).
     set_committed_value(invoice, "version", invoice.version - 1)
     with acting_as(SYSTEM), pytest.raises(ConflictError) as caught:
-        billing.save_invoice_draft(invoice, {"notes": "lost update"})
+        save_invoice_draft(invoice, {"notes": "lost update"})
     assert caught.value.code == "version_conflict"
     db.session.rollback()
 
@@ -454,7 +456,7 @@ def test_credit_after_full_payment_leaves_a_credit_balance(save, act, customer):
         invoice,
         [{"description": "Refund", "quantity": "1", "unit_price": "10", "tax_rate": "0"}],
     )
-    act(billing.save_invoice_draft, note, {"issue_date": "2025-02-03"})
+    act(save_invoice_draft, note, {"issue_date": "2025-02-03"})
     act(billing.issue_invoice, note)
     assert invoice.status == "paid" and invoice.amount_paid == Decimal("248")
     result = statements.statement(customer, date(2025, 2, 1), date(2025, 2, 28))
@@ -477,14 +479,14 @@ def test_duplicate_is_a_new_draft_with_the_same_content(save, act, customer):
     assert [line.description for line in copy.lines] == ["Consulting"]
     estimate_copy = act(
         billing.duplicate_estimate,
-        act(billing.save_estimate_draft, None, {"customer_id": customer.id, "lines": [LINE]}),
+        act(save_estimate_draft, None, {"customer_id": customer.id, "lines": [LINE]}),
     )
     assert estimate_copy.status == "draft" and estimate_copy.total == Decimal("248.00")
 
 
 def test_estimate_accept_decline_and_convert(act, customer):
     data = {"customer_id": customer.id, "lines": [LINE], "expiry_date": "2099-01-01"}
-    estimate = act(billing.save_estimate_draft, None, data)
+    estimate = act(save_estimate_draft, None, data)
     with pytest.raises(ConflictError):  # not sent yet
         act(estimates.accept_estimate, estimate, "Anna")
     with pytest.raises(ConflictError):
@@ -492,7 +494,7 @@ def test_estimate_accept_decline_and_convert(act, customer):
     act(billing.send_estimate, estimate)
     assert estimate.number == "EST-000001"
     with pytest.raises(ConflictError):  # a sent estimate is locked
-        act(billing.save_estimate_draft, estimate, {"notes": "x"})
+        act(save_estimate_draft, estimate, {"notes": "x"})
     for name in ("", "   ", None):
         with pytest.raises(ValidationError) as caught:
             act(estimates.accept_estimate, estimate, name)
@@ -515,7 +517,7 @@ def test_estimate_accept_decline_and_convert(act, customer):
 
 def test_estimate_decline_needs_a_reason_and_expired_ones_are_closed(act, customer):
     data = {"customer_id": customer.id, "lines": [LINE]}
-    estimate = act(billing.save_estimate_draft, None, data)
+    estimate = act(save_estimate_draft, None, data)
     act(billing.send_estimate, estimate, date.today())
     with pytest.raises(ValidationError) as caught:
         act(estimates.decline_estimate, estimate, " ")
@@ -523,7 +525,7 @@ def test_estimate_decline_needs_a_reason_and_expired_ones_are_closed(act, custom
     act(estimates.decline_estimate, estimate, "Too expensive")
     assert (estimate.status, estimate.decline_reason) == ("declined", "Too expensive")
     expired = act(
-        billing.save_estimate_draft,
+        save_estimate_draft,
         None,
         {**data, "issue_date": "2025-01-01", "expiry_date": "2025-01-31"},
     )
@@ -639,7 +641,7 @@ def test_statement_balances(save, act, customer, make_customer):
         second,
         [{"description": "x", "quantity": "1", "unit_price": "50", "tax_rate": "0"}],
     )
-    act(billing.save_invoice_draft, note, {"issue_date": "2025-02-10"})
+    act(save_invoice_draft, note, {"issue_date": "2025-02-10"})
     act(billing.issue_invoice, note)
     act(payments.record_payment, second, "100", date(2025, 2, 15), "card", None)
     cancelled = issued("2025-02-20", "999")
@@ -685,7 +687,7 @@ def test_add_months_clamps_to_the_month_end():
 
 
 def test_estimate_model_is_untouched_by_invoice_rules(act, customer):
-    estimate = act(billing.save_estimate_draft, None, {"customer_id": customer.id, "lines": []})
+    estimate = act(save_estimate_draft, None, {"customer_id": customer.id, "lines": []})
     assert isinstance(estimate, Estimate) and estimate.total == 0
     with pytest.raises(ConflictError):
         act(billing.send_estimate, estimate)

@@ -10,8 +10,8 @@ import pytest
 from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.models import Invoice
-from portal.services.billing import compute_totals, line_net
 from portal.services.billing.money import format_money, parse_decimal, quantum, round_money
+from portal.services.billing.totals import compute_totals, line_net
 from portal.services.errors import ValidationError
 
 D = Decimal

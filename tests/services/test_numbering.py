@@ -23,6 +23,7 @@ from portal.models import Customer, Estimate, Invoice, InvoiceLine, NumberSequen
 from portal.models.database import begin_write
 from portal.services import billing
 from portal.services.billing import numbering
+from portal.services.billing.totals import recalculate
 from portal.services.platform import settings
 from portal.services.platform.audit import SYSTEM, acting_as
 
@@ -70,7 +71,7 @@ def create_and_issue(customer_id: int) -> str:
             ],
         )
         db.session.add(invoice)
-        billing.recalculate(invoice)
+        recalculate(invoice)
         billing.issue_invoice(invoice)
         db.session.commit()
         return invoice.number

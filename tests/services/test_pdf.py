@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.models import Invoice
 from portal.services import billing
 from portal.services.billing import estimates, payments, pdf, statements
+from portal.services.billing.drafts import save_invoice_draft
 from portal.services.platform import outbox
 from portal.services.platform.audit import SYSTEM, acting_as
 
@@ -295,7 +296,7 @@ def test_hostile_user_text_is_printed_literally(app, write, make_customer, liste
     customer = make_customer(f"ACME {hostile[0]}", invoice_fields=["PO number"])
     write()
     with acting_as(SYSTEM):
-        invoice = billing.save_invoice_draft(
+        invoice = save_invoice_draft(
             None,
             {
                 "customer_id": customer.id,
@@ -350,7 +351,7 @@ def test_etag_changes_when_the_invoice_changes(app, write, make_invoice, _pdf_ca
     assert pdf.document_etag(draft, "de") != etag
     write()
     with acting_as(SYSTEM):
-        billing.save_invoice_draft(draft, {"notes": "Changed"}, expected_version=draft.version)
+        save_invoice_draft(draft, {"notes": "Changed"}, expected_version=draft.version)
         db.session.commit()
     changed = pdf.document_etag(draft, "en")
     assert changed != etag

@@ -3,7 +3,7 @@
 Module map of the billing services:
 
 * here: issuing, cancelling, duplicating, credit notes and the invoice/estimate emails
-  (the draft and totals functions are re-exported from the two modules below);
+;
 * :mod:`portal.services.billing.totals`: Decimal totals per currency;
 * :mod:`portal.services.billing.drafts`: draft editing with field errors and optimistic locking;
 * :mod:`portal.services.billing.payments`: recording payments;
@@ -31,40 +31,11 @@ from portal.i18n import locale_of
 from portal.models import Contact, Estimate, EstimateLine, Invoice, InvoiceLine, OutboxEmail
 from portal.models.base import as_decimal, utcnow
 from portal.services.billing import numbering
-from portal.services.billing.drafts import (
-    _parse_lines,
-    flush,
-    lock_invoice,
-    save_estimate_draft,
-    save_invoice_draft,
-    version_conflict,
-)
-from portal.services.billing.totals import Totals, compute_totals, line_net, recalculate
+from portal.services.billing.drafts import flush, lock_invoice, parse_lines
+from portal.services.billing.totals import recalculate
 from portal.services.errors import ConflictError, ValidationError
 from portal.services.platform import email, settings
 from portal.services.platform.validation import Errors
-
-__all__ = [
-    "ISSUED_STATUSES",
-    "Totals",
-    "add_months",
-    "cancel_invoice",
-    "compute_totals",
-    "create_credit_note",
-    "delete_draft",
-    "duplicate_estimate",
-    "duplicate_invoice",
-    "flush",
-    "issue_invoice",
-    "line_net",
-    "queue_estimate_email",
-    "queue_invoice_email",
-    "recalculate",
-    "save_estimate_draft",
-    "save_invoice_draft",
-    "send_estimate",
-    "version_conflict",
-]
 
 ISSUED_STATUSES = ("unpaid", "partially_paid", "paid")
 
@@ -220,7 +191,7 @@ def _copy_lines(lines: Iterable[Any], model: type[Any]) -> list[Any]:
     ]
 
 
-def _new_invoice_from(source: Invoice | Estimate, **values: Any) -> Invoice:
+def new_invoice_from(source: Invoice | Estimate, **values: Any) -> Invoice:
     invoice = Invoice(
         customer=source.customer,
         currency=source.currency,
@@ -243,7 +214,7 @@ def duplicate_invoice(invoice: Invoice) -> Invoice:
     """A new draft invoice with the same customer, lines, notes, terms and custom fields."""
     if invoice.kind == "credit_note":
         raise ConflictError(_("A credit note cannot be duplicated."), code="credit_note_copy")
-    copy = _new_invoice_from(invoice, recurring_months=invoice.recurring_months)
+    copy = new_invoice_from(invoice, recurring_months=invoice.recurring_months)
     flush()
     return copy
 
@@ -297,7 +268,7 @@ def create_credit_note(
     else:
         errors = Errors()
         with db.session.no_autoflush:
-            note.lines = _parse_lines(list(lines), InvoiceLine, invoice.customer, errors)
+            note.lines = parse_lines(list(lines), InvoiceLine, invoice.customer, errors)
         if not lines:
             errors.add("lines", _("Give at least one line."))
         errors.raise_if_any()

@@ -27,7 +27,7 @@ MAX_RECURRING_MONTHS = 36
 Doc = TypeVar("Doc", Invoice, Estimate)
 
 
-def _decimal(
+def parse_amount(
     value: Any,
     field: str,
     errors: Errors,
@@ -83,7 +83,7 @@ def parse_date(value: Any, field: str, errors: Errors) -> date | None:
     return None
 
 
-def _text(value: Any, field: str, errors: Errors, max_length: int) -> str | None:
+def parse_text(value: Any, field: str, errors: Errors, max_length: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -120,7 +120,7 @@ def _default_tax_percent(customer: Customer) -> tuple[Decimal, int | None]:
     return (rate.percent, rate.id) if rate is not None else (Decimal(0), None)
 
 
-def _parse_lines(
+def parse_lines(
     raw: Any,
     model: type[InvoiceLine] | type[EstimateLine],
     customer: Customer | None,
@@ -150,24 +150,24 @@ def _parse_lines(
         if not isinstance(item, Mapping):
             errors.add(f"lines-{i}", _("Give each line as an object."))
             continue
-        description = _text(item.get("description"), name + "description", errors, 5000)
+        description = parse_text(item.get("description"), name + "description", errors, 5000)
         if description is None and name + "description" not in errors.fields:
             errors.add(name + "description", _("This field is required."))
-        quantity = _decimal(
+        quantity = parse_amount(
             item.get("quantity"),
             name + "quantity",
             errors,
             positive=True,
             maximum=Decimal("9999999999"),
         )
-        unit_price = _decimal(
+        unit_price = parse_amount(
             item.get("unit_price"),
             name + "unit_price",
             errors,
             minimum=Decimal(0),
             maximum=Decimal("99999999999999"),
         )
-        discount = _decimal(
+        discount = parse_amount(
             item.get("discount", item.get("discount_percent")),
             name + "discount",
             errors,
@@ -185,7 +185,7 @@ def _parse_lines(
             else:
                 percent, rate_id = rate.percent, rate.id
         elif item.get("tax_rate") not in (None, ""):
-            percent = _decimal(
+            percent = parse_amount(
                 item.get("tax_rate"),
                 name + "tax_rate",
                 errors,
@@ -229,7 +229,7 @@ def _parse_custom_fields(raw: Any, customer: Customer | None, errors: Errors) ->
         )
     clean = {}
     for index, label in enumerate(labels):
-        value = _text(raw.get(label), f"custom_fields-{index}", errors, 255)
+        value = parse_text(raw.get(label), f"custom_fields-{index}", errors, 255)
         if value:
             clean[label] = value
     return clean
@@ -302,7 +302,7 @@ def _save_draft(
             errors.add(end_field, _("Must not be before the issue date."))
         for key in ("notes", "terms"):
             if key in data:
-                clean[key] = _text(data.get(key), key, errors, 10000)
+                clean[key] = parse_text(data.get(key), key, errors, 10000)
         if "custom_fields" in data or (
             "customer_id" in data and not creating and customer is not document.customer  # type: ignore[union-attr]
         ):
@@ -310,7 +310,7 @@ def _save_draft(
                 data.get("custom_fields"), customer, errors
             )
         if creating or "lines" in data:
-            clean["lines"] = _parse_lines(data.get("lines") or [], line_model, customer, errors)
+            clean["lines"] = parse_lines(data.get("lines") or [], line_model, customer, errors)
         if model is Invoice and "recurring_months" in data:
             months = data.get("recurring_months")
             if months in (None, "", 0, "0"):

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 
 from portal.models import Estimate, Invoice
 from portal.models.base import utcnow
-from portal.services.billing import _new_invoice_from
-from portal.services.billing.drafts import _text, flush
+from portal.services.billing import new_invoice_from
+from portal.services.billing.drafts import flush, parse_text
 from portal.services.errors import ConflictError
 from portal.services.platform.validation import Errors
 
@@ -32,7 +32,7 @@ def accept_estimate(
     the time are recorded."""
     _check_open(estimate, today)
     errors = Errors()
-    name = _text(typed_name, "name", errors, 255)
+    name = parse_text(typed_name, "name", errors, 255)
     if name is None and "name" not in errors.fields:
         errors.add("name", _("Type your name to accept the estimate."))
     errors.raise_if_any()
@@ -47,7 +47,7 @@ def decline_estimate(estimate: Estimate, reason: str | None, today: date | None 
     """Declines a sent, unexpired estimate with a reason (required)."""
     _check_open(estimate, today)
     errors = Errors()
-    clean = _text(reason, "reason", errors, 5000)
+    clean = parse_text(reason, "reason", errors, 5000)
     if clean is None and "reason" not in errors.fields:
         errors.add("reason", _("Tell us why you decline the estimate."))
     errors.raise_if_any()
@@ -66,7 +66,7 @@ def convert_estimate_to_invoice(estimate: Estimate) -> Invoice:
             _("Only an accepted estimate can be converted into an invoice."),
             code="estimate_not_accepted",
         )
-    invoice = _new_invoice_from(estimate, estimate_id=estimate.id)
+    invoice = new_invoice_from(estimate, estimate_id=estimate.id)
     estimate.status = "invoiced"
     flush()
     return invoice

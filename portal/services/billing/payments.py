@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import Currency, Invoice, Payment
 from portal.services.billing import settle_status
-from portal.services.billing.drafts import _decimal, _text, flush, lock_invoice, parse_date
+from portal.services.billing.drafts import flush, lock_invoice, parse_amount, parse_date, parse_text
 from portal.services.errors import ConflictError, ValidationError
 from portal.services.platform.validation import Errors
 
@@ -47,7 +47,7 @@ def record_payment(
         raise ConflictError(_("This invoice is already paid."), code="invoice_paid")
     errors = Errors()
     places = invoice.currency.decimal_places
-    value = _decimal(amount, "amount", errors, positive=True, places=places)
+    value = parse_amount(amount, "amount", errors, positive=True, places=places)
     if value is not None and value > invoice.amount_due:
         errors.add("amount", _("The amount is more than the amount due."))
     day = parse_date(paid_at, "paid_at", errors)
@@ -55,8 +55,8 @@ def record_payment(
         errors.add("paid_at", _("This field is required."))
     elif day is not None and day > date.today():
         errors.add("paid_at", _("The payment date cannot be in the future."))
-    clean_method = _text(method, "method", errors, 60)
-    clean_reference = _text(reference, "reference", errors, 120)
+    clean_method = parse_text(method, "method", errors, 60)
+    clean_reference = parse_text(reference, "reference", errors, 120)
     code = currency.code if isinstance(currency, Currency) else currency
     if code not in (None, "") and str(code).upper() != invoice.currency.code:
         errors.add(

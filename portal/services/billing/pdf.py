@@ -40,8 +40,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 from portal.extensions import db
 from portal.i18n import LANGUAGES, default_locale, locale_of
 from portal.models import Estimate, Invoice
-from portal.services import billing
 from portal.services.billing.statements import Statement
+from portal.services.billing.totals import compute_totals
 from portal.services.platform import company, outbox, settings
 
 PDF_TEMPLATES = ("invoice.html", "estimate.html", "statement.html")
@@ -172,7 +172,7 @@ def render_pdf(template: str, locale: str, **context: Any) -> bytes:
 
 
 def _document_context(document: Invoice | Estimate) -> dict[str, Any]:
-    totals = billing.compute_totals(document.lines, document.currency.decimal_places)
+    totals = compute_totals(document.lines, document.currency.decimal_places)
     address = document.billing_address or document.customer.billing_address()
     context: dict[str, Any] = {
         "doc": document,

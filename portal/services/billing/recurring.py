@@ -16,7 +16,8 @@ from portal.i18n import locale_of
 from portal.models import Contact, Customer, Invoice
 from portal.models.base import utcnow
 from portal.services import billing
-from portal.services.billing import ISSUED_STATUSES, add_months, flush
+from portal.services.billing import ISSUED_STATUSES, add_months
+from portal.services.billing.drafts import flush
 from portal.services.platform import email, settings
 
 
@@ -62,7 +63,7 @@ def run_recurring(today: date | None = None, *, send: bool = True) -> RecurringR
         months = parent.recurring_months or 0
         anchor = (parent.issue_date or parent.next_recurring_date).day  # type: ignore[union-attr]
         while months > 0 and parent.next_recurring_date and parent.next_recurring_date <= today:
-            child = billing._new_invoice_from(
+            child = billing.new_invoice_from(
                 parent, recurring_parent_id=parent.id, issue_date=parent.next_recurring_date
             )
             flush()

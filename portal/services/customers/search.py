@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
-    event,
     exists,
     func,
     insert,
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
 from portal.models import Contact, Customer, CustomerGroup, Staff, customer_group_members
+from portal.models.database import listen_once
 from portal.models.search import TOKEN_LENGTH, CustomerSearchToken, TokenType
 from portal.services.access.staff import visible_filter
 from portal.services.platform.paging import Page
@@ -139,7 +139,12 @@ def rebuild(session: Session, customer_ids: Iterable[int]) -> None:
         conn.execute(insert(CustomerSearchToken), rows)
 
 
-@event.listens_for(Session, "after_flush")
+def register() -> None:
+    """Installs the flush listener that keeps the token index current (called by
+    ``create_app``)."""
+    listen_once(Session, "after_flush", _reindex)
+
+
 def _reindex(session: Session, _ctx: Any) -> None:
     touched: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):

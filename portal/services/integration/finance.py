@@ -13,7 +13,8 @@ from sqlalchemy import Select, select
 from portal.extensions import db
 from portal.models import Invoice, Payment
 from portal.models.base import utcnow
-from portal.services.billing import flush, payments
+from portal.services.billing import payments
+from portal.services.billing.drafts import flush
 from portal.services.errors import ConflictError, ValidationError
 
 #: The method stored on payments reported by the finance system when it names none.

@@ -30,13 +30,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import Customer, Invoice
 from portal.models.base import utcnow
-from portal.models.database import begin_write
+from portal.models.database import begin_write, listen_once
 from portal.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from portal.services.errors import ValidationError
 from portal.services.platform.validation import Errors
@@ -45,9 +45,20 @@ STALE_CLAIM = timedelta(minutes=15)
 SIGNATURE_HEADER = "X-Portal-Signature"
 MAX_URL_LENGTH = 2000
 
-#: Builders of the ``data`` of an event, registered by the API (so a webhook shows an object
-#: exactly as ``GET /api/v1/...`` does): ``entity kind -> (id -> JSON-able dict)``.
-PAYLOAD_BUILDERS: dict[str, Callable[[Session, int], dict[str, Any] | None]] = {}
+PayloadBuilder = Callable[[Session, int], dict[str, Any] | None]
+
+#: Builders of the ``data`` of an event, registered by the API from ``create_app`` (so a webhook
+#: shows an object exactly as ``GET /api/v1/...`` does): ``entity kind -> (id -> dict)``.
+_PAYLOAD_BUILDERS: dict[str, PayloadBuilder] = {}
+
+
+def register(builders: dict[str, PayloadBuilder]) -> None:
+    """Installs the session listeners that turn changes into deliveries and the payload
+    builders of each entity kind (called by ``create_app``)."""
+    _PAYLOAD_BUILDERS.update(builders)
+    listen_once(Session, "after_flush", _note_events)
+    listen_once(Session, "before_commit", _queue_deliveries)
+    listen_once(Session, "after_rollback", _forget_events)
 
 
 # -- registration -----------------------------------------------------------------------------
@@ -195,7 +206,6 @@ def _customer_changed(customer: Customer) -> bool:
     return bool(state.attrs["groups"].history.has_changes())
 
 
-@event.listens_for(Session, "after_flush")
 def _note_events(session: Session, _ctx: Any) -> None:
     pending: list[tuple[str, str, int]] = session.info.setdefault(_PENDING, [])
     for obj in session.new:
@@ -210,7 +220,6 @@ def _note_events(session: Session, _ctx: Any) -> None:
         session.info.pop(_PENDING, None)
 
 
-@event.listens_for(Session, "before_commit")
 def _queue_deliveries(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
@@ -227,7 +236,7 @@ def _queue_deliveries(session: Session) -> None:
             targets = [h for h in hooks if name in h.events]
             if not targets:
                 continue
-            builder = PAYLOAD_BUILDERS.get(kind)
+            builder = _PAYLOAD_BUILDERS.get(kind)
             data = builder(session, entity_id) if builder else {"id": entity_id}
             if data is None:
                 continue
@@ -253,7 +262,6 @@ def _queue_deliveries(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_events(session: Session) -> None:
     session.info.pop(_PENDING, None)
 

@@ -18,12 +18,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.models.audit import AuditLog
 from portal.models.base import utcnow
+from portal.models.database import listen_once
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,13 @@ def _load_unknown_old_values(session: Session) -> None:
             setattr(obj, key, new)
 
 
-@event.listens_for(Session, "before_flush")
+def register() -> None:
+    """Installs the flush listeners that stamp the actor and write the audit log (called by
+    ``create_app``)."""
+    listen_once(Session, "before_flush", _stamp_actor)
+    listen_once(Session, "after_flush", _write_audit)
+
+
 def _stamp_actor(session: Session, _ctx: Any, _instances: Any) -> None:
     _load_unknown_old_values(session)
     ref = current_actor().ref
@@ -171,7 +178,6 @@ def _stamp_actor(session: Session, _ctx: Any, _instances: Any) -> None:
             obj.updated_by = ref
 
 
-@event.listens_for(Session, "after_flush")
 def _write_audit(session: Session, _ctx: Any) -> None:
     actor = current_actor()
     now = utcnow()

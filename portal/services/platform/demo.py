@@ -33,6 +33,7 @@ from portal.models.base import utcnow
 from portal.services import billing, customers
 from portal.services.billing import numbering
 from portal.services.billing.money import round_money
+from portal.services.billing.totals import recalculate
 from portal.services.customers import contacts, currencies
 from portal.services.customers import search as customer_search
 from portal.services.identity import passwords
@@ -290,7 +291,7 @@ def _demo_documents(
         )
         db.session.add(invoice)
         if status == "draft":
-            billing.recalculate(invoice)
+            recalculate(invoice)
             continue
         issued = today - timedelta(days=60 if status == "overdue" else 10 + n)
         invoice.issue_date = issued
@@ -308,7 +309,7 @@ def _demo_documents(
         )
         db.session.add(estimate)
         if status == "draft":
-            billing.recalculate(estimate)
+            recalculate(estimate)
             continue
         billing.send_estimate(estimate, today)
         if status == "accepted":

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.models.base import utcnow
-from portal.models.database import begin_write
+from portal.models.database import begin_write, listen_once
 
 STALE_CLAIM = timedelta(minutes=15)
 #: Rows a worker claims at a time: small, so several workers share a backlog and a claim never
@@ -225,23 +225,8 @@ def resend(email: OutboxEmail) -> None:
 def init_app(app: Any) -> None:
     """After a commit that queued emails, deliver them right away when SMTP is configured
     and ``MAIL_SEND_AFTER_COMMIT`` is on; whatever fails stays queued for the worker."""
-    from sqlalchemy import event
-
-    @event.listens_for(Session, "after_commit")
-    def _after_commit(session: Session) -> None:
-        ids = session.info.pop("outbox_ids", None)
-        if not ids:
-            return
-        try:
-            if not current_app.config.get("MAIL_SEND_AFTER_COMMIT", True):
-                return
-        except RuntimeError:  # outside an app context
-            return
-        session.info.setdefault("outbox_pending_delivery", []).extend(ids)
-
-    @event.listens_for(Session, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        session.info.pop("outbox_ids", None)
+    listen_once(Session, "after_commit", _after_commit)
+    listen_once(Session, "after_rollback", _after_rollback)
 
     @app.after_request
     def _deliver_after_request(response: Any) -> Any:
@@ -252,3 +237,19 @@ def init_app(app: Any) -> None:
             except Exception:
                 app.logger.exception("after-commit email delivery failed")
         return response
+
+
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop("outbox_ids", None)
+    if not ids:
+        return
+    try:
+        if not current_app.config.get("MAIL_SEND_AFTER_COMMIT", True):
+            return
+    except RuntimeError:  # outside an app context
+        return
+    session.info.setdefault("outbox_pending_delivery", []).extend(ids)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("outbox_ids", None)
