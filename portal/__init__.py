@@ -68,8 +68,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.clients import bp as clients_bp
-    from portal.web import unit_of_work
+    from portal.web import converters, unit_of_work
 
+    converters.register(app)
     app.register_blueprint(admin_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(api_bp)

@@ -68,10 +68,10 @@ def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
             db.engine.dispose()
 
 
-def _token() -> str:
+def _token(scopes: tuple[str, ...] = ("metrics",)) -> str:
     begin_write(db.session)
     with acting_as(SYSTEM):
-        _token_row, raw = api_tokens.create_token("Prometheus", ["read"])
+        _token_row, raw = api_tokens.create_token("Prometheus", list(scopes))
         db.session.commit()
     return raw
 
@@ -199,6 +199,22 @@ def test_metrics_needs_staff_with_settings_view_or_a_token(
     assert (
         client.get("/metrics", headers={"Authorization": f"Bearer {_token()}"}).status_code == 200
     )
+
+
+@pytest.mark.parametrize("scopes", [("read",), ("write",), ("read", "write")])
+def test_metrics_refuses_api_tokens_without_the_metrics_scope(
+    client: FlaskClient, scopes: tuple[str, ...]
+) -> None:
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {_token(scopes)}"})
+
+    assert response.status_code == 403
+
+
+def test_a_metrics_token_opens_no_api_endpoint(client: FlaskClient) -> None:
+    auth = {"Authorization": f"Bearer {_token()}"}
+
+    assert client.get("/api/v1/customers", headers=auth).status_code == 403
+    assert client.post("/api/v1/customers", headers=auth, json={}).status_code == 403
 
 
 def test_metrics_counts_requests_and_reports_the_outbox(app: Flask, client: FlaskClient) -> None:

@@ -123,13 +123,48 @@ def domain_error(exc: DomainError) -> Response:
     return error_response(exc.status, exc.code, exc.message, fields)
 
 
+#: A JSON body larger than this is refused with 413 before it is read.
+MAX_JSON_BYTES = 1024 * 1024
+#: Objects and arrays nested deeper than this are refused with 422 before parsing (our bodies
+#: nest three levels; deep nesting only costs the parser and the checks below).
+MAX_JSON_DEPTH = 32
+
+
+def _json_depth(raw: bytes) -> int:
+    """The deepest nesting of objects and arrays in ``raw``, brackets inside strings ignored
+    (one pass, no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x7B, 0x5B):  # { [
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x7D, 0x5D):  # } ]
+            depth -= 1
+    return deepest
+
+
 def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
@@ -149,13 +184,21 @@ def _parse_body(op: Operation) -> tuple[Any, pydantic.BaseModel | None]:
     """The decoded JSON body (for the idempotency hash) and the validated model."""
     if request.method not in ("POST", "PATCH", "PUT"):
         return None, None
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise ApiError(413, "payload_too_large", "The body is larger than 1 MiB.")
     raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:
+        raise ApiError(413, "payload_too_large", "The body is larger than 1 MiB.")
     if not request.is_json:
         if raw or op.body is not None:
             raise ApiError(415, "unsupported_media_type", "Send a JSON body (application/json).")
         return None, None
     if not raw and op.body is None:
         return None, None
+    if _json_depth(raw) > MAX_JSON_DEPTH:
+        raise ApiError(
+            422, "invalid", "The body is nested too deeply.", {"body": "nested too deeply"}
+        )
     try:
         decoded = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):

@@ -200,7 +200,8 @@ def _database_ok() -> bool:
 
 
 def _metrics_allowed() -> None:
-    """Staff with ``settings.view`` or an active API token; 401 without credentials."""
+    """Staff with ``settings.view`` or an active API token with the ``metrics`` scope; 401
+    without credentials or with an unknown token, 403 for a token without the scope."""
     from flask_login import current_user
 
     from portal.auth import is_staff
@@ -208,8 +209,11 @@ def _metrics_allowed() -> None:
 
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and raw.strip():
-        if api_tokens.find_active(raw.strip()) is None:
+        token = api_tokens.find_active(raw.strip())
+        if token is None:
             abort(401)
+        if "metrics" not in token.scopes.split():
+            abort(403)
         return
     if is_staff():
         if not current_user.has_permission("settings.view"):

@@ -9,12 +9,17 @@ from flask import request
 from flask_babel import gettext as _
 
 
+#: Past this a page number is read as this (an empty page, never a number the database
+#: cannot take as an offset).
+MAX_PAGE = 100_000
+
+
 def page_number() -> int:
-    """``?page=`` as a number from 1; anything else is page 1."""
-    try:
-        return max(int(request.args.get("page", "1")), 1)
-    except ValueError:
+    """``?page=`` as a number from 1 to :data:`MAX_PAGE`; anything else is page 1."""
+    raw = request.args.get("page", "1").strip()
+    if not (raw.isascii() and raw.isdigit()):
         return 1
+    return min(max(int(raw[:7]), 1), MAX_PAGE)
 
 
 def statement_period() -> tuple[date, date, dict[str, str]]:

@@ -15,7 +15,8 @@ from portal.models import ApiToken
 from portal.models.base import utcnow
 from portal.services.errors import ConflictError, ValidationError
 
-SCOPES = ("read", "write")
+#: ``read`` (GET) and ``write`` (everything else) for the API, ``metrics`` for ``/metrics`` only.
+SCOPES = ("read", "write", "metrics")
 #: Tokens look like ``pt_<43 url-safe characters>``; the prefix helps secret scanners.
 TOKEN_PREFIX = "pt_"  # noqa: S105 - a marker, not a secret
 #: ``last_used_at`` is written at most once per this interval per token (no write per request).
@@ -26,7 +27,9 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_token(name: str, scopes: list[str] | tuple[str, ...] = SCOPES) -> tuple[ApiToken, str]:
+def create_token(
+    name: str, scopes: list[str] | tuple[str, ...] = ("read", "write")
+) -> tuple[ApiToken, str]:
     """Creates a token; returns it with the plain secret, which is never stored."""
     clean_name = (name or "").strip()
     fields: dict[str, str] = {}
