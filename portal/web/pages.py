@@ -8,7 +8,6 @@ from datetime import date
 from flask import request
 from flask_babel import gettext as _
 
-
 #: Past this a page number is read as this (an empty page, never a number the database
 #: cannot take as an offset).
 MAX_PAGE = 100_000
