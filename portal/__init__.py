@@ -50,13 +50,13 @@ def register_listeners(app: Flask) -> None:
     from portal.api import documents as api_documents
     from portal.models import database
     from portal.services.billing import pdf
-    from portal.services.customers import search
+    from portal.services.customers import search_index
     from portal.services.integration import webhooks
     from portal.services.platform import audit, outbox
 
     database.register_listeners()
     audit.register()
-    search.register()
+    search_index.register()
     webhooks.register(
         {"invoice": api_documents.invoice_payload, "customer": api_customers.customer_payload}
     )

@@ -35,7 +35,7 @@ def upgrade():
         )
 
     # Index the customers that exist already.
-    from portal.services.customers.search import tokens_of
+    from portal.services.customers.search_index import tokens_of
 
     conn = op.get_bind()
     contacts: dict[int, list] = {}

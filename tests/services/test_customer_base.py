@@ -25,7 +25,8 @@ from portal.services.customers import contacts, reference
 from portal.services.customers import import_export as customer_import
 from portal.services.customers import records as customer_records
 from portal.services.customers import search as customer_search
-from portal.services.customers.search import CustomerFilter, filtered, fold, search, tokens_of
+from portal.services.customers.search import CustomerFilter, filtered, search
+from portal.services.customers.search_index import fold, tokens_of
 from portal.services.errors import ConflictError, ValidationError
 
 

@@ -1,15 +1,10 @@
-"""Customer search: the token index and the scoped, paged query of the customer list.
-
-Tokens are kept current by a flush listener: whenever a customer or one of its contacts is
-created, changed or deleted, that customer's tokens are rebuilt in the same transaction.
+"""Customer search: the scoped, paged query of the customer list, read through the token index
+of :mod:`portal.services.customers.search_index`.
 """
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,25 +15,21 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    delete,
     exists,
     func,
-    insert,
     intersect,
-    or_,
     select,
     true,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import Contact, Customer, CustomerGroup, Staff, customer_group_members
-from portal.models.database import listen_once
 from portal.models.search import TOKEN_LENGTH, CustomerSearchToken, TokenType
 from portal.services.access.staff import visible_filter
+from portal.services.customers.search_index import fold
 from portal.services.platform.paging import Page
 
-_SPLIT = re.compile(r"[^\w]+", re.UNICODE)
 _HIGH = "\uffff"
 #: The list's sort orders as (column, descending) pairs, ending in a unique column so that
 #: paging is stable.
@@ -59,111 +50,6 @@ def _order_by(columns: Any, sort: str) -> list[Any]:
 
 
 SORTS = {sort: tuple(_order_by(Customer, sort)) for sort in SORT_KEYS}
-
-
-def fold(text: str) -> str:
-    """Lower-cases and strips accents: ``"García Søn"`` -> ``"garcia søn"`` (ø has no
-    decomposition and stays)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def tokens_of(*values: str | None) -> set[str]:
-    """Whole words (split on white space), their alphanumeric parts, each folded."""
-    result: set[str] = set()
-    for value in values:
-        if not value:
-            continue
-        for word in fold(value).split():
-            result.add(word[:TOKEN_LENGTH])
-            result.update(part[:TOKEN_LENGTH] for part in _SPLIT.split(word) if part)
-    return result
-
-
-def customer_tokens(customer: Customer, contacts: Iterable[Contact]) -> set[str]:
-    values: list[str | None] = [
-        customer.company_name,
-        customer.number,
-        customer.vat_number,
-        customer.billing_city,
-        customer.billing_country,
-        customer.shipping_city,
-    ]
-    for contact in contacts:
-        values += [contact.first_name, contact.last_name, contact.email]
-    return tokens_of(*values)
-
-
-def rebuild(session: Session, customer_ids: Iterable[int]) -> None:
-    """Rebuilds the tokens of these customers from the database (Core statements)."""
-    ids = sorted(set(customer_ids))
-    if not ids:
-        return
-    conn = session.connection()
-    conn.execute(delete(CustomerSearchToken).where(CustomerSearchToken.customer_id.in_(ids)))
-    customers = {
-        row.id: row
-        for row in conn.execute(
-            select(
-                Customer.id,
-                Customer.company_name,
-                Customer.number,
-                Customer.vat_number,
-                Customer.billing_city,
-                Customer.billing_country,
-                Customer.shipping_city,
-            ).where(Customer.id.in_(ids))
-        )
-    }
-    contact_values: dict[int, list[str | None]] = {}
-    for row in conn.execute(
-        select(Contact.customer_id, Contact.first_name, Contact.last_name, Contact.email).where(
-            Contact.customer_id.in_(ids)
-        )
-    ):
-        contact_values.setdefault(row.customer_id, []).extend(row[1:])
-    rows = [
-        {"customer_id": cid, "token": token}
-        for cid, c in customers.items()
-        for token in tokens_of(
-            c.company_name,
-            c.number,
-            c.vat_number,
-            c.billing_city,
-            c.billing_country,
-            c.shipping_city,
-            *contact_values.get(cid, []),
-        )
-    ]
-    if rows:
-        conn.execute(insert(CustomerSearchToken), rows)
-
-
-def register() -> None:
-    """Installs the flush listener that keeps the token index current (called by
-    ``create_app``)."""
-    listen_once(Session, "after_flush", _reindex)
-
-
-def _reindex(session: Session, _ctx: Any) -> None:
-    touched: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Customer) and obj not in session.deleted and obj.id is not None:
-            touched.add(obj.id)
-        elif isinstance(obj, Contact) and obj.customer_id is not None:
-            touched.add(obj.customer_id)
-    deleted_customers = {o.id for o in session.deleted if isinstance(o, Customer)}
-    touched -= deleted_customers
-    if touched:
-        rebuild(session, touched)
-
-
-def rebuild_all(session: Session, chunk: int = 2000) -> int:
-    """Rebuilds the whole index (after a bulk load); returns the number of customers."""
-    ids = list(session.scalars(select(Customer.id).order_by(Customer.id)))
-    for start in range(0, len(ids), chunk):
-        rebuild(session, ids[start : start + chunk])
-    return len(ids)
 
 
 # -- the customer list ------------------------------------------------------------------------
@@ -421,12 +307,7 @@ def search(
         rows_stmt, count_stmt = _built(shape)
     else:
         rows_stmt, count_stmt = _build(shape, visible_filter(staff, "customers", Customer))
-    params: dict[str, Any] = {}
-    for i, word in enumerate(words):
-        folded = fold(word)[:TOKEN_LENGTH]
-        params[f"lo{i}"], params[f"hi{i}"] = folded, folded + _HIGH
-    if flt.group_id is not None:
-        params["group_id"] = flt.group_id
+    params = _params(words, flt)
     page_params = {**params, "limit": per_page, "offset": (page - 1) * per_page}
     rows = db.session.execute(rows_stmt, page_params).all()
     total: int | None = rows[0][-1] if rows and plan != "walk" else None
@@ -437,14 +318,30 @@ def search(
             total = db.session.scalar(count_stmt, params) or 0
     if group_names is None and any(r[10] for r in rows):
         group_names = {g.id: g.name for g in groups()}
-    names = group_names or {}
+    return Page(_customer_rows(rows, group_names or {}), page, per_page, total)
+
+
+def _params(words: list[str], flt: CustomerFilter) -> dict[str, Any]:
+    """The values bound to a statement of :func:`_build`, but the page's limit and offset."""
+    params: dict[str, Any] = {}
+    for i, word in enumerate(words):
+        folded = fold(word)[:TOKEN_LENGTH]
+        params[f"lo{i}"], params[f"hi{i}"] = folded, folded + _HIGH
+    if flt.group_id is not None:
+        params["group_id"] = flt.group_id
+    return params
+
+
+def _customer_rows(rows: Any, names: dict[int, str]) -> list[CustomerRow]:
+    """The rows read by :func:`_rows` as list lines; ``names`` (group id to name, in list order)
+    names and orders each customer's groups."""
     position = {gid: i for i, gid in enumerate(names)}
 
     def group_list(raw: str | None) -> tuple[str, ...]:
         ids = {int(x) for x in raw.split(",")} if raw else set()
         return tuple(names[gid] for gid in sorted(ids & position.keys(), key=position.__getitem__))
 
-    items = [
+    return [
         CustomerRow(
             id=r[0],
             number=r[1],
@@ -459,20 +356,7 @@ def search(
         )
         for r in rows
     ]
-    return Page(items, page, per_page, total)
 
 
 def groups() -> list[CustomerGroup]:
     return list(db.session.scalars(select(CustomerGroup).order_by(CustomerGroup.name)))
-
-
-__all__ = [
-    "CustomerFilter",
-    "CustomerRow",
-    "Page",
-    "fold",
-    "or_",
-    "rebuild_all",
-    "search",
-    "tokens_of",
-]
