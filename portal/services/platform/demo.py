@@ -1,6 +1,7 @@
 """Demo data for ``flask seed-demo``: a small, realistic company through the services (so every
 rule and the audit log apply), and an optional bulk data set for benchmarks through Core
-bulk inserts."""
+bulk inserts. The tables it is made of are :mod:`portal.services.platform.demo_data`, each
+demo customer's documents :mod:`portal.services.platform.demo_documents`."""
 
 from __future__ import annotations
 
@@ -17,31 +18,40 @@ from portal.models import (
     Currency,
     Customer,
     CustomerGroup,
-    Estimate,
-    EstimateLine,
     Invoice,
     InvoiceLine,
     NumberSequence,
+    Role,
     Staff,
     TaxClass,
     TaxRate,
-    Ticket,
-    TicketMessage,
     customer_group_members,
 )
 from portal.models.base import utcnow
-from portal.services import billing, customers
+from portal.services import customers
 from portal.services.billing import numbering
 from portal.services.billing.money import round_money
-from portal.services.billing.totals import recalculate
-from portal.services.customers import contacts, currencies
-from portal.services.customers import search as customer_search
+from portal.services.customers import contacts, currencies, search_index
 from portal.services.identity import passwords
 from portal.services.identity import staff as staff_service
+from portal.services.platform.demo_data import (
+    ACCOUNT_MANAGER_PERMISSIONS,
+    BULK_CITIES,
+    BULK_FIRST_NAMES,
+    BULK_KINDS,
+    BULK_LANGUAGES,
+    BULK_LAST_NAMES,
+    BULK_WORDS,
+    COMPANIES,
+    CURRENCIES,
+    GROUPS,
+    DemoCompany,
+)
+from portal.services.platform.demo_documents import seed_documents
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "demo-admin-2026"  # noqa: S105 - printed demo login, demo data only
-CONTACT_EMAIL = "anna.schmidt@example.com"
+CONTACT_EMAIL = COMPANIES[0].email  # the first demo company's primary contact
 CONTACT_PASSWORD = "demo-contact-2026"  # noqa: S105 - printed demo login, demo data only
 
 
@@ -54,133 +64,43 @@ def logins_text(base_url: str) -> str:
     )
 
 
-# (company, country, city, language, currency, group, contact first, last, email)
-_COMPANIES = [
-    (
-        "Schmidt & Partner GmbH",
-        "DE",
-        "Berlin",
-        "de",
-        "EUR",
-        "Agencies",
-        "Anna",
-        "Schmidt",
-        CONTACT_EMAIL,
-    ),
-    (
-        "Virtanen Consulting Oy",
-        "FI",
-        "Helsinki",
-        "fi",
-        "EUR",
-        "Accounting",
-        "Mikko",
-        "Virtanen",
-        "mikko.virtanen@example.com",
-    ),
-    (
-        "Dupont Événements SARL",
-        "FR",
-        "Lyon",
-        "fr",
-        "EUR",
-        "Events",
-        "Claire",
-        "Dupont",
-        "claire.dupont@example.com",
-    ),
-    (
-        "García Soluciones S.L.",
-        "ES",
-        "Madrid",
-        "es",
-        "EUR",
-        "Agencies",
-        "Lucía",
-        "García",
-        "lucia.garcia@example.com",
-    ),
-    (
-        "De Vries IT B.V.",
-        "NL",
-        "Utrecht",
-        "nl",
-        "EUR",
-        "Accounting",
-        "Sanne",
-        "de Vries",
-        "sanne.devries@example.com",
-    ),
-    (
-        "Nordlys Regnskap AS",
-        "NO",
-        "Bergen",
-        "nb",
-        "EUR",
-        "Accounting",
-        "Ingrid",
-        "Hansen",
-        "ingrid.hansen@example.com",
-    ),
-    (
-        "Bright Events Ltd",
-        "GB",
-        "Manchester",
-        "en",
-        "GBP",
-        "Events",
-        "Oliver",
-        "Smith",
-        "oliver.smith@example.com",
-    ),
-    (
-        "Acme Analytics Inc.",
-        "US",
-        "Boston",
-        "en",
-        "USD",
-        "Agencies",
-        "Emma",
-        "Johnson",
-        "emma.johnson@example.com",
-    ),
-]
-
-
 def seed_base() -> bool:
     """Creates the demo company once; returns False when it is already there."""
     if db.session.scalar(select(Staff.id).where(Staff.email == ADMIN_EMAIL)) is not None:
         return False
+    manager = _seed_staff()
+    _seed_reference_data()
+    today = date.today()
+    rng = random.Random(2026)
+    for index, company in enumerate(COMPANIES):
+        _seed_company(index, company, manager, today, rng)
+    db.session.flush()
+    return True
+
+
+def _seed_staff() -> Staff:
+    """The administrator login and an account manager who sees their own customers only;
+    returns the account manager."""
     admin_role = staff_service.administrator_role()
     staff_service.create_staff(
         {"email": ADMIN_EMAIL, "name": "Alex Admin", "language": "en"}, admin_role, ADMIN_PASSWORD
     )
     sales = staff_service.role_by_name("Account manager")
     if sales is None:
-        from portal.models import Role
-
         sales = Role(name="Account manager", description="Own customers only")
-        sales.set_permissions(
-            {
-                "customers.view_own",
-                "customers.edit",
-                "invoices.view_own",
-                "invoices.create",
-                "estimates.view_own",
-                "estimates.create",
-                "tickets.view_own",
-                "tickets.edit",
-            }
-        )
+        sales.set_permissions(set(ACCOUNT_MANAGER_PERMISSIONS))
         db.session.add(sales)
         db.session.flush()
-    manager = staff_service.create_staff(
+    return staff_service.create_staff(
         {"email": "maria.manager@example.com", "name": "Maria Manager", "language": "de"},
         sales,
         ADMIN_PASSWORD,
     )
 
-    for code, symbol, places in (("EUR", "€", 2), ("USD", "$", 2), ("GBP", "£", 2)):
+
+def _seed_reference_data() -> None:
+    """Currencies and customer groups (those not there yet), tax rates and tax classes."""
+    for code, symbol, places in CURRENCIES:
         if db.session.scalar(select(Currency.id).where(Currency.code == code)) is None:
             currencies.create_currency(
                 {
@@ -190,7 +110,7 @@ def seed_base() -> bool:
                     "is_default": code == "EUR",
                 }
             )
-    for name in ("Accounting", "Events", "Agencies"):
+    for name in GROUPS:
         if db.session.scalar(select(CustomerGroup.id).where(CustomerGroup.name == name)) is None:
             db.session.add(CustomerGroup(name=name))
     vat = TaxRate(name="VAT 24%", percent=Decimal("24"))
@@ -205,131 +125,50 @@ def seed_base() -> bool:
     )
     db.session.flush()
 
-    today = date.today()
-    rng = random.Random(2026)
-    for index, (company, country, city, lang, cur, group, first, last, email) in enumerate(
-        _COMPANIES
-    ):
-        customer = customers.create_customer(
-            {
-                "company_name": company,
-                "vat_number": f"{country}{100000000 + index * 7919}",
-                "billing_street": f"{rng.randint(1, 200)} Main Street",
-                "billing_city": city,
-                "billing_zip": f"{10000 + index * 1111}",
-                "billing_country": country,
-                "currency": cur,
-                "language": lang,
-                "groups": [group],
-                "phone": f"+{30 + index} 555 0100 {index:02d}",
-                "invoice_fields": ["PO number"] if index % 2 == 0 else [],
-            }
-        )
-        if index < 4:
-            customer.admins.append(manager)
-        primary = contacts.create_contact(
-            customer,
-            {
-                "first_name": first,
-                "last_name": last,
-                "email": email,
-                "language": lang,
-                "position": "CEO",
-            },
-        )
-        primary.password_hash = passwords.hash_password(CONTACT_PASSWORD)
-        contacts.create_contact(
-            customer,
-            {
-                "first_name": "Sam",
-                "last_name": f"Assistant {index + 1}",
-                "email": f"assistant{index + 1}@example.com",
-                "permissions": ["tickets"],
-            },
-        )
-        _demo_documents(customer, primary, today, rng, index)
-    db.session.flush()
-    return True
 
-
-def _lines(rng: random.Random, line_model: type, tax: Decimal) -> list:
-    items = [
-        ("Consulting, senior (hours)", Decimal("120.00")),
-        ("Project management (hours)", Decimal("95.00")),
-        ("Hosting, monthly", Decimal("49.90")),
-        ("Event venue booking", Decimal("1250.00")),
-        ("Design workshop", Decimal("800.00")),
-    ]
-    chosen = rng.sample(items, 3)
-    return [
-        line_model(
-            position=i,
-            description=d,
-            quantity=Decimal(rng.randint(1, 12)),
-            unit_price=p,
-            tax_percent=tax,
-            discount_percent=Decimal("10") if i == 2 else Decimal("0"),
-        )
-        for i, (d, p) in enumerate(chosen)
-    ]
-
-
-def _demo_documents(
-    customer: Customer, contact: Contact, today: date, rng: random.Random, index: int
+def _seed_company(
+    index: int, company: DemoCompany, manager: Staff, today: date, rng: random.Random
 ) -> None:
-    tax = Decimal("0") if customer.billing_country in ("GB", "US") else Decimal("24")
-    for n, status in enumerate(("paid", "unpaid", "overdue", "draft")):
-        invoice = Invoice(
-            customer=customer,
-            currency=customer.currency,
-            kind="invoice",
-            status="draft",
-            lines=_lines(rng, InvoiceLine, tax),
-            custom_fields={"PO number": f"PO-{4400 + index * 10 + n}"}
-            if customer.invoice_fields
-            else {},
-        )
-        db.session.add(invoice)
-        if status == "draft":
-            recalculate(invoice)
-            continue
-        issued = today - timedelta(days=60 if status == "overdue" else 10 + n)
-        invoice.issue_date = issued
-        invoice.due_date = issued + timedelta(days=14)
-        billing.issue_invoice(invoice, today)
-        if status == "paid":
-            invoice.amount_paid = invoice.total
-            invoice.status = "paid"
-    for status in ("sent", "accepted", "draft"):
-        estimate = Estimate(
-            customer=customer,
-            currency=customer.currency,
-            status="draft",
-            lines=_lines(rng, EstimateLine, tax),
-        )
-        db.session.add(estimate)
-        if status == "draft":
-            recalculate(estimate)
-            continue
-        billing.send_estimate(estimate, today)
-        if status == "accepted":
-            estimate.status = "accepted"
-            estimate.accepted_at = utcnow()
-            estimate.accepted_by_name = contact.full_name
-    ticket = Ticket(
-        customer=customer,
-        contact=contact,
-        subject="Question about my last invoice",
-        priority="medium",
-        status="open",
+    """One demo customer (the first four looked after by ``manager``) with its primary contact,
+    an assistant who sees tickets only, and its documents."""
+    customer = customers.create_customer(
+        {
+            "company_name": company.company,
+            "vat_number": f"{company.country}{100000000 + index * 7919}",
+            "billing_street": f"{rng.randint(1, 200)} Main Street",
+            "billing_city": company.city,
+            "billing_zip": f"{10000 + index * 1111}",
+            "billing_country": company.country,
+            "currency": company.currency,
+            "language": company.language,
+            "groups": [company.group],
+            "phone": f"+{30 + index} 555 0100 {index:02d}",
+            "invoice_fields": ["PO number"] if index % 2 == 0 else [],
+        }
     )
-    ticket.messages.append(
-        TicketMessage(
-            author_contact=contact,
-            body="Hello, could you send the invoice with our PO number on it?",
-        )
+    if index < 4:
+        customer.admins.append(manager)
+    primary = contacts.create_contact(
+        customer,
+        {
+            "first_name": company.first_name,
+            "last_name": company.last_name,
+            "email": company.email,
+            "language": company.language,
+            "position": "CEO",
+        },
     )
-    db.session.add(ticket)
+    primary.password_hash = passwords.hash_password(CONTACT_PASSWORD)
+    contacts.create_contact(
+        customer,
+        {
+            "first_name": "Sam",
+            "last_name": f"Assistant {index + 1}",
+            "email": f"assistant{index + 1}@example.com",
+            "permissions": ["tickets"],
+        },
+    )
+    seed_documents(customer, primary, today, rng, index)
 
 
 def seed_bulk(target: int, progress: Callable[[str], None] | None = None, chunk: int = 5000) -> int:
@@ -345,72 +184,6 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None, chunk:
     }
     group_ids = list(db.session.scalars(select(CustomerGroup.id).order_by(CustomerGroup.id)))
     rng = random.Random(target)
-    cities = [
-        ("Berlin", "DE"),
-        ("Helsinki", "FI"),
-        ("Paris", "FR"),
-        ("Madrid", "ES"),
-        ("Amsterdam", "NL"),
-        ("Oslo", "NO"),
-        ("London", "GB"),
-        ("Boston", "US"),
-        ("Munich", "DE"),
-        ("Tampere", "FI"),
-    ]
-    words = [
-        "Alpha",
-        "Nordic",
-        "Blue",
-        "Summit",
-        "Harbor",
-        "Pixel",
-        "Quantum",
-        "Granite",
-        "Maple",
-        "Aurora",
-        "Cobalt",
-        "Vertex",
-        "Lumen",
-        "Atlas",
-        "Orbit",
-        "Cedar",
-    ]
-    kinds = ["GmbH", "Oy", "SARL", "S.L.", "B.V.", "AS", "Ltd", "Inc."]
-    langs = ["en", "de", "fr", "es", "nl", "fi", "nb"]
-    first_names = [
-        "Anna",
-        "Mikko",
-        "Claire",
-        "Lucía",
-        "Sanne",
-        "Ingrid",
-        "Oliver",
-        "Emma",
-        "Jonas",
-        "Aino",
-        "Louis",
-        "Pablo",
-        "Daan",
-        "Nora",
-        "Jack",
-        "Mia",
-    ]
-    last_names = [
-        "Schmidt",
-        "Virtanen",
-        "Dupont",
-        "García",
-        "de Vries",
-        "Hansen",
-        "Smith",
-        "Johnson",
-        "Müller",
-        "Korhonen",
-        "Martin",
-        "López",
-        "Jansen",
-        "Berg",
-    ]
     today = date.today()
     now = utcnow()
     done = 0
@@ -433,19 +206,19 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None, chunk:
         customer_rows = []
         for i in range(size):
             seq = start_customer + i
-            city, country = cities[seq % len(cities)]
+            city, country = BULK_CITIES[seq % len(BULK_CITIES)]
             customer_rows.append(
                 {
                     "number": f"{prefix_c}{seq:06d}",
-                    "company_name": f"{words[seq % 16]} {words[(seq // 16) % 16]} "
-                    f"{seq} {kinds[seq % len(kinds)]}",
+                    "company_name": f"{BULK_WORDS[seq % 16]} {BULK_WORDS[(seq // 16) % 16]} "
+                    f"{seq} {BULK_KINDS[seq % len(BULK_KINDS)]}",
                     "vat_number": f"{country}{700000000 + seq}",
                     "billing_street": f"{seq % 300 + 1} Market Street",
                     "billing_city": city,
                     "billing_zip": f"{10000 + seq % 89999}",
                     "billing_country": country,
                     "currency_id": currency_ids[seq % len(currency_ids)],
-                    "language": langs[seq % len(langs)],
+                    "language": BULK_LANGUAGES[seq % len(BULK_LANGUAGES)],
                     "is_active": seq % 17 != 0,
                     "invoice_fields": [],
                     "created_at": now,
@@ -463,7 +236,8 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None, chunk:
         for i, cid in enumerate(ids):
             seq = start_customer + i
             for k in range(2):
-                fn, ln = first_names[(seq + k) % 16], last_names[(seq * 3 + k) % 14]
+                fn = BULK_FIRST_NAMES[(seq + k) % 16]
+                ln = BULK_LAST_NAMES[(seq * 3 + k) % 14]
                 contact_rows.append(
                     {
                         "customer_id": cid,
@@ -543,7 +317,7 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None, chunk:
             for pos, (net, q, p, desc) in enumerate(specs)
         ]
         db.session.execute(insert(InvoiceLine), line_rows)
-        customer_search.rebuild(db.session, ids)
+        search_index.rebuild(db.session, ids)
         db.session.commit()
         done += size
         if progress:
