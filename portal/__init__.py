@@ -51,13 +51,13 @@ def register_listeners(app: Flask) -> None:
     from portal.models import database
     from portal.services.billing import pdf
     from portal.services.customers import search_index
-    from portal.services.integration import webhooks
+    from portal.services.integration import webhook_events
     from portal.services.platform import audit, outbox
 
     database.register_listeners()
     audit.register()
     search_index.register()
-    webhooks.register(
+    webhook_events.register(
         {"invoice": api_documents.invoice_payload, "customer": api_customers.customer_payload}
     )
     outbox.init_app(app)
