@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.api.core import get_or_404, money, operation, paginate, percent, plain
-from portal.api.schemas import (
+from portal.api.document_schemas import (
     EstimateCreate,
     EstimateOut,
     EstimateQuery,
@@ -20,9 +20,9 @@ from portal.api.schemas import (
     InvoiceQuery,
     InvoiceUpdate,
     LineOut,
-    Page,
     PaymentSummary,
 )
+from portal.api.schemas import Page
 from portal.models import Estimate, Invoice
 from portal.services import billing
 from portal.services.billing.drafts import save_estimate_draft, save_invoice_draft

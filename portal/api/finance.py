@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from portal.api.core import get_or_404, money, operation, paginate
+from portal.api.document_schemas import InvoiceOut, ProcessedIn, SaleIn, SaleOut
 from portal.api.documents import INVOICE_LOAD, invoice_out
-from portal.api.schemas import InvoiceOut, ListQuery, Page, ProcessedIn, SaleIn, SaleOut
+from portal.api.schemas import ListQuery, Page
 from portal.models import Invoice
 from portal.services.integration import finance as integration
 
