@@ -5,8 +5,7 @@ documents locked, and optimistic locking on the ``version`` column."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
@@ -15,7 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import Customer, Estimate, EstimateLine, Invoice, InvoiceLine, TaxRate
-from portal.models.base import as_decimal, utcnow
+from portal.models.base import utcnow
+from portal.services.billing.parsing import parse_amount, parse_date, parse_id
 from portal.services.billing.totals import HUNDRED, recalculate
 from portal.services.errors import ConflictError, ValidationError
 from portal.services.platform.validation import Errors
@@ -25,62 +25,6 @@ MAX_RECURRING_MONTHS = 36
 
 
 Doc = TypeVar("Doc", Invoice, Estimate)
-
-
-def parse_amount(
-    value: Any,
-    field: str,
-    errors: Errors,
-    *,
-    minimum: Decimal | None = None,
-    maximum: Decimal | None = None,
-    positive: bool = False,
-    places: int = 4,
-    default: Decimal | None = None,
-) -> Decimal | None:
-    """A finite decimal within the bounds and with at most ``places`` decimals."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if default is None:
-            errors.add(field, _("This field is required."))
-        return default
-    if isinstance(value, bool | float):
-        errors.add(field, _("Enter a number such as 12.50."))
-        return None
-    try:
-        number = as_decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        number = Decimal("NaN")
-    if not number.is_finite():
-        errors.add(field, _("Enter a number such as 12.50."))
-        return None
-    if int(number.normalize().as_tuple().exponent) < -places:
-        errors.add(field, _("At most %(n)d decimal places.", n=places))
-        return None
-    if positive and number <= 0:
-        errors.add(field, _("Must be greater than zero."))
-        return None
-    if minimum is not None and number < minimum:
-        errors.add(field, _("Must be at least %(n)s.", n=minimum))
-        return None
-    if maximum is not None and number > maximum:
-        errors.add(field, _("Must be at most %(n)s.", n=maximum))
-        return None
-    return number
-
-
-def parse_date(value: Any, field: str, errors: Errors) -> date | None:
-    """``None`` for empty input, a date for ``date`` objects and ISO strings, else an error."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    errors.add(field, _("Enter a date such as 2024-12-31."))
-    return None
 
 
 def parse_text(value: Any, field: str, errors: Errors, max_length: int) -> str | None:
@@ -96,16 +40,8 @@ def parse_text(value: Any, field: str, errors: Errors, max_length: int) -> str |
     return value or None
 
 
-def _id(value: Any) -> int | None:
-    """A positive database id from form or JSON input, else ``None``."""
-    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
-    if not (text.isascii() and text.isdigit() and len(text) <= 9):
-        return None
-    return int(text) or None
-
-
 def _customer(value: Any, errors: Errors) -> Customer | None:
-    customer_id = _id(value)
+    customer_id = parse_id(value)
     customer = db.session.get(Customer, customer_id) if customer_id else None
     if customer is None:
         errors.add("customer_id", _("Choose a customer."))
@@ -134,82 +70,108 @@ def parse_lines(
     if len(raw) > MAX_LINES:
         errors.add("lines", _("At most %(n)d lines.", n=MAX_LINES))
         return []
+    rates = _tax_rates(raw)
+    lines = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            errors.add(f"lines-{i}", _("Give each line as an object."))
+            continue
+        line = _parse_line(i, item, model, customer, rates, errors)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def _tax_rates(raw: Sequence[Any]) -> dict[int, TaxRate]:
+    """The tax rates the lines choose by ``tax_rate_id``, read in one statement."""
     rate_ids = {
         rate_id
         for item in raw
-        if isinstance(item, Mapping) and (rate_id := _id(item.get("tax_rate_id"))) is not None
+        if isinstance(item, Mapping) and (rate_id := parse_id(item.get("tax_rate_id"))) is not None
     }
-    rates = (
+    return (
         {r.id: r for r in db.session.scalars(select(TaxRate).where(TaxRate.id.in_(rate_ids)))}
         if rate_ids
         else {}
     )
-    lines = []
-    for i, item in enumerate(raw):
-        name = f"lines-{i}-"
-        if not isinstance(item, Mapping):
-            errors.add(f"lines-{i}", _("Give each line as an object."))
-            continue
-        description = parse_text(item.get("description"), name + "description", errors, 5000)
-        if description is None and name + "description" not in errors.fields:
-            errors.add(name + "description", _("This field is required."))
-        quantity = parse_amount(
-            item.get("quantity"),
-            name + "quantity",
-            errors,
-            positive=True,
-            maximum=Decimal("9999999999"),
-        )
-        unit_price = parse_amount(
-            item.get("unit_price"),
-            name + "unit_price",
-            errors,
-            minimum=Decimal(0),
-            maximum=Decimal("99999999999999"),
-        )
-        discount = parse_amount(
-            item.get("discount", item.get("discount_percent")),
-            name + "discount",
+
+
+def _parse_line(
+    i: int,
+    item: Mapping[str, Any],
+    model: type[InvoiceLine] | type[EstimateLine],
+    customer: Customer | None,
+    rates: dict[int, TaxRate],
+    errors: Errors,
+) -> Any:
+    """Line ``i`` as a ``model``, or ``None`` when it has errors (added to ``errors``)."""
+    name = f"lines-{i}-"
+    description = parse_text(item.get("description"), name + "description", errors, 5000)
+    if description is None and name + "description" not in errors.fields:
+        errors.add(name + "description", _("This field is required."))
+    quantity = parse_amount(
+        item.get("quantity"),
+        name + "quantity",
+        errors,
+        positive=True,
+        maximum=Decimal("9999999999"),
+    )
+    unit_price = parse_amount(
+        item.get("unit_price"),
+        name + "unit_price",
+        errors,
+        minimum=Decimal(0),
+        maximum=Decimal("99999999999999"),
+    )
+    discount = parse_amount(
+        item.get("discount", item.get("discount_percent")),
+        name + "discount",
+        errors,
+        minimum=Decimal(0),
+        maximum=HUNDRED,
+        default=Decimal(0),
+    )
+    percent, rate_id = _line_tax(item, name, customer, rates, errors)
+    if None in (description, quantity, unit_price, discount, percent):
+        return None
+    return model(
+        position=i,
+        description=description,
+        quantity=quantity,
+        unit_price=unit_price,
+        discount_percent=discount,
+        tax_percent=percent,
+        tax_rate_id=rate_id,
+    )
+
+
+def _line_tax(
+    item: Mapping[str, Any],
+    name: str,
+    customer: Customer | None,
+    rates: dict[int, TaxRate],
+    errors: Errors,
+) -> tuple[Decimal | None, int | None]:
+    """A line's tax percent and rate id: the rate chosen (``tax_rate_id``), else the percent
+    given (``tax_rate``), else the customer's default rate (none without a customer)."""
+    if item.get("tax_rate_id") not in (None, ""):
+        rate = rates.get(parse_id(item["tax_rate_id"]) or 0)
+        if rate is None:
+            errors.add(name + "tax_rate_id", _("Unknown tax rate."))
+            return None, None
+        return rate.percent, rate.id
+    if item.get("tax_rate") not in (None, ""):
+        percent = parse_amount(
+            item.get("tax_rate"),
+            name + "tax_rate",
             errors,
             minimum=Decimal(0),
             maximum=HUNDRED,
-            default=Decimal(0),
         )
-        rate_id: int | None = None
-        percent: Decimal | None
-        if item.get("tax_rate_id") not in (None, ""):
-            rate = rates.get(_id(item["tax_rate_id"]) or 0)
-            if rate is None:
-                errors.add(name + "tax_rate_id", _("Unknown tax rate."))
-                percent = None
-            else:
-                percent, rate_id = rate.percent, rate.id
-        elif item.get("tax_rate") not in (None, ""):
-            percent = parse_amount(
-                item.get("tax_rate"),
-                name + "tax_rate",
-                errors,
-                minimum=Decimal(0),
-                maximum=HUNDRED,
-            )
-        elif customer is not None:
-            percent, rate_id = _default_tax_percent(customer)
-        else:
-            percent = Decimal(0)
-        if None in (description, quantity, unit_price, discount, percent):
-            continue
-        lines.append(
-            model(
-                position=i,
-                description=description,
-                quantity=quantity,
-                unit_price=unit_price,
-                discount_percent=discount,
-                tax_percent=percent,
-                tax_rate_id=rate_id,
-            )
-        )
-    return lines
+        return percent, None
+    if customer is not None:
+        return _default_tax_percent(customer)
+    return Decimal(0), None
 
 
 def _parse_custom_fields(raw: Any, customer: Customer | None, errors: Errors) -> dict[str, str]:
@@ -286,6 +248,38 @@ def _save_draft(
     expected_version: Any,
 ) -> Doc:
     creating = document is None
+    clean = _clean_draft(document, model, line_model, end_field, data)
+    if creating:
+        document = model(status="draft", custom_fields={}, billing_address={})
+        if model is Invoice:
+            document.kind = "invoice"  # type: ignore[union-attr]
+            document.amount_paid = Decimal(0)  # type: ignore[union-attr]
+    assert document is not None
+    with db.session.no_autoflush:  # the one flush below turns a stale version into a conflict
+        customer = clean.pop("customer", None)
+        if customer is not None:
+            document.customer = customer
+            document.currency = customer.currency
+        for key, value in clean.items():
+            setattr(document, key, value)
+        document.updated_at = utcnow()  # every save bumps the version, even for lines only
+        if creating:
+            db.session.add(document)
+        recalculate(document)
+    flush()
+    return document
+
+
+def _clean_draft(
+    document: Doc | None,
+    model: type[Doc],
+    line_model: type[InvoiceLine] | type[EstimateLine],
+    end_field: str,
+    data: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The checked values of the keys in ``data`` (all of them for a new ``document``), by
+    attribute; raises :class:`ValidationError` naming every bad field."""
+    creating = document is None
     errors = Errors()
     clean: dict[str, Any] = {}
     with db.session.no_autoflush:
@@ -312,36 +306,22 @@ def _save_draft(
         if creating or "lines" in data:
             clean["lines"] = parse_lines(data.get("lines") or [], line_model, customer, errors)
         if model is Invoice and "recurring_months" in data:
-            months = data.get("recurring_months")
-            if months in (None, "", 0, "0"):
-                clean["recurring_months"] = None
-            elif str(months).isdigit() and 1 <= int(months) <= MAX_RECURRING_MONTHS:
-                clean["recurring_months"] = int(months)
-            else:
-                errors.add(
-                    "recurring_months",
-                    _("Enter a number of months from 1 to %(n)d.", n=MAX_RECURRING_MONTHS),
-                )
+            clean["recurring_months"] = _recurring_months(data.get("recurring_months"), errors)
     errors.raise_if_any()
-    if creating:
-        document = model(status="draft", custom_fields={}, billing_address={})
-        if model is Invoice:
-            document.kind = "invoice"  # type: ignore[union-attr]
-            document.amount_paid = Decimal(0)  # type: ignore[union-attr]
-    assert document is not None
-    with db.session.no_autoflush:  # the one flush below turns a stale version into a conflict
-        customer = clean.pop("customer", None)
-        if customer is not None:
-            document.customer = customer
-            document.currency = customer.currency
-        for key, value in clean.items():
-            setattr(document, key, value)
-        document.updated_at = utcnow()  # every save bumps the version, even for lines only
-        if creating:
-            db.session.add(document)
-        recalculate(document)
-    flush()
-    return document
+    return clean
+
+
+def _recurring_months(months: Any, errors: Errors) -> int | None:
+    """``None`` (not recurring) for empty input or 0, else 1 to :data:`MAX_RECURRING_MONTHS`."""
+    if months in (None, "", 0, "0"):
+        return None
+    if str(months).isdigit() and 1 <= int(months) <= MAX_RECURRING_MONTHS:
+        return int(months)
+    errors.add(
+        "recurring_months",
+        _("Enter a number of months from 1 to %(n)d.", n=MAX_RECURRING_MONTHS),
+    )
+    return None
 
 
 def save_invoice_draft(

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.models import Currency, Invoice, Payment
 from portal.services.billing import settle_status
-from portal.services.billing.drafts import flush, lock_invoice, parse_amount, parse_date, parse_text
-from portal.services.errors import ConflictError, ValidationError
+from portal.services.billing.drafts import flush, lock_invoice, parse_text
+from portal.services.billing.parsing import parse_amount, parse_date
+from portal.services.errors import ConflictError
 from portal.services.platform.validation import Errors
 
 
@@ -33,6 +34,27 @@ def record_payment(
     ``reference`` or ``currency``; nothing is written then."""
     # Serialise payments on one invoice (a row lock on PostgreSQL) and read its current amounts.
     lock_invoice(invoice.id)
+    _check_payable(invoice)
+    value, day, clean_method, clean_reference = _clean_payment(
+        invoice, amount, paid_at, method, reference, currency
+    )
+    payment = Payment(
+        invoice=invoice,
+        amount=value,
+        currency_id=invoice.currency_id,
+        paid_at=day,
+        method=clean_method,
+        reference=clean_reference,
+    )
+    db.session.add(payment)
+    invoice.amount_paid = (invoice.amount_paid or Decimal(0)) + value
+    settle_status(invoice)
+    flush()
+    return payment
+
+
+def _check_payable(invoice: Invoice) -> None:
+    """Raises :class:`ConflictError` unless ``invoice`` is an issued, open invoice."""
     if invoice.kind != "invoice":
         raise ConflictError(
             _("Payments are recorded on invoices, not on credit notes."),
@@ -45,6 +67,18 @@ def record_payment(
         )
     if invoice.status == "paid":
         raise ConflictError(_("This invoice is already paid."), code="invoice_paid")
+
+
+def _clean_payment(
+    invoice: Invoice,
+    amount: Any,
+    paid_at: Any,
+    method: str | None,
+    reference: str | None,
+    currency: str | Currency | None,
+) -> tuple[Decimal, date, str | None, str | None]:
+    """The checked amount, payment date, method and reference of a payment on ``invoice``;
+    raises :class:`ValidationError` naming every bad field."""
     errors = Errors()
     places = invoice.currency.decimal_places
     value = parse_amount(amount, "amount", errors, positive=True, places=places)
@@ -68,19 +102,7 @@ def record_payment(
         )
     errors.raise_if_any()
     assert value is not None and day is not None
-    payment = Payment(
-        invoice=invoice,
-        amount=value,
-        currency_id=invoice.currency_id,
-        paid_at=day,
-        method=clean_method,
-        reference=clean_reference,
-    )
-    db.session.add(payment)
-    invoice.amount_paid = (invoice.amount_paid or Decimal(0)) + value
-    settle_status(invoice)
-    flush()
-    return payment
+    return value, day, clean_method, clean_reference
 
 
 def payments_total(invoice: Invoice) -> Decimal:
@@ -88,4 +110,4 @@ def payments_total(invoice: Invoice) -> Decimal:
     return sum((p.amount for p in invoice.payments), Decimal(0))
 
 
-__all__ = ["ValidationError", "payments_total", "record_payment"]
+__all__ = ["payments_total", "record_payment"]

@@ -74,6 +74,28 @@ def statement(customer: Customer, start: date, end: date) -> Statement:
         raise ValidationError(message, fields={"end": message})
     places = customer.currency.decimal_places
     opening = _opening(customer, start).quantize(Decimal(1).scaleb(-places))
+    rows = _document_rows(customer, start, end) + _payment_rows(customer, start, end)
+    order = {"invoice": 0, "credit_note": 1, "payment": 2}
+    rows.sort(key=lambda r: (r.date, order[r.kind], r.number))
+    balance = opening
+    for row in rows:
+        balance += row.debit - row.credit
+        row.balance = balance
+    return Statement(
+        customer=customer,
+        currency=customer.currency,
+        start=start,
+        end=end,
+        opening_balance=opening,
+        rows=rows,
+        closing_balance=balance,
+        total_debit=sum((r.debit for r in rows), Decimal(0)),
+        total_credit=sum((r.credit for r in rows), Decimal(0)),
+    )
+
+
+def _document_rows(customer: Customer, start: date, end: date) -> list[StatementRow]:
+    """The invoices (debit) and credit notes (credit) issued in the period, unsorted."""
     rows: list[StatementRow] = []
     documents = db.session.execute(
         select(
@@ -98,6 +120,12 @@ def statement(customer: Customer, start: date, end: date) -> Statement:
                 due_date=None if credit_note else due,
             )
         )
+    return rows
+
+
+def _payment_rows(customer: Customer, start: date, end: date) -> list[StatementRow]:
+    """The payments received in the period (credit), unsorted."""
+    rows: list[StatementRow] = []
     payments = db.session.execute(
         select(
             Payment.paid_at,
@@ -123,20 +151,4 @@ def statement(customer: Customer, start: date, end: date) -> Statement:
                 reference=reference or method,
             )
         )
-    order = {"invoice": 0, "credit_note": 1, "payment": 2}
-    rows.sort(key=lambda r: (r.date, order[r.kind], r.number))
-    balance = opening
-    for row in rows:
-        balance += row.debit - row.credit
-        row.balance = balance
-    return Statement(
-        customer=customer,
-        currency=customer.currency,
-        start=start,
-        end=end,
-        opening_balance=opening,
-        rows=rows,
-        closing_balance=balance,
-        total_debit=sum((r.debit for r in rows), Decimal(0)),
-        total_credit=sum((r.credit for r in rows), Decimal(0)),
-    )
+    return rows
