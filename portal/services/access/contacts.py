@@ -19,7 +19,15 @@ from flask import abort
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, false, func, select
 
 from portal.extensions import db
-from portal.models import Contact, Currency, Estimate, Invoice, Ticket
+from portal.models import (
+    Contact,
+    Currency,
+    Estimate,
+    Invoice,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+)
 from portal.models.billing import (
     estimate_display_status,
     invoice_amount_due,
@@ -226,6 +234,35 @@ def ticket_for_contact_or_404(pk: int, contact: Contact) -> Ticket:
     return _one_or_404(visible_tickets(contact), Ticket, pk)  # type: ignore[no-any-return]
 
 
+def ticket_attachment_or_404(pk: int, ticket: Ticket) -> TicketAttachment:
+    """The attachment ``pk`` of a message of ``ticket`` (a ticket the contact may see) that is
+    not an internal note; 404 otherwise."""
+    stmt = (
+        select(TicketAttachment)
+        .join(TicketMessage)
+        .where(TicketMessage.ticket_id == ticket.id, TicketMessage.is_internal.is_(False))
+    )
+    return _one_or_404(stmt, TicketAttachment, pk)  # type: ignore[no-any-return]
+
+
+def ticket_documents(contact: Contact, limit: int = 50) -> list[tuple[str, int, str]]:
+    """What a contact's new ticket may be about, as ``(kind, id, number)``: the newest
+    ``limit`` numbered invoices and then estimates of its customer, each only with that
+    area's permission."""
+    found: list[tuple[str, int, str]] = []
+    for kind, model in (("invoice", Invoice), ("estimate", Estimate)):
+        if not contact.may(f"{kind}s"):
+            continue
+        rows = db.session.execute(
+            select(model.id, model.number)
+            .where(model.customer_id == contact.customer_id, model.number.is_not(None))
+            .order_by(model.id.desc())
+            .limit(limit)
+        )
+        found += [(kind, pk, number) for pk, number in rows]
+    return found
+
+
 def team_member_or_404(pk: int, contact: Contact) -> Contact:
     """Another contact of the same customer (for contacts who manage their company)."""
     if not contact.may("company"):
@@ -238,6 +275,8 @@ __all__ = [
     "estimate_for_contact_or_404",
     "invoice_for_contact_or_404",
     "team_member_or_404",
+    "ticket_attachment_or_404",
+    "ticket_documents",
     "ticket_for_contact_or_404",
     "visible_estimates",
     "visible_invoices",

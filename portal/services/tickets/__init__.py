@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.extensions import db
 from portal.i18n import locale_of
@@ -50,6 +50,29 @@ def priority_label(priority: str) -> str:
 
 def status_label(status: str) -> str:
     return labels("ticket").get(status, status)
+
+
+def priority_choices() -> list[tuple[str, str]]:
+    """Every priority with its label, for a form's select (admin and portal)."""
+    return [(p, priority_label(p)) for p in TICKET_PRIORITIES]
+
+
+def with_status(stmt: Select[tuple[Ticket]], status: str) -> Select[tuple[Ticket]]:
+    """A ticket list narrowed by its status filter: ``active`` (every ticket not closed), one
+    of :data:`TICKET_STATUSES`, or else not narrowed."""
+    if status == "active":
+        return stmt.where(Ticket.status != "closed")
+    if status in TICKET_STATUSES:
+        return stmt.where(Ticket.status == status)
+    return stmt
+
+
+def checked_uploads(uploads: Iterable[Any] | None) -> list[CheckedFile]:
+    """A form's uploaded files (anything with ``filename`` and ``stream``; empty ones are
+    skipped), each checked by :func:`attachments.check`."""
+    return [
+        attachments.check(f.filename or "", f.stream) for f in uploads or [] if f and f.filename
+    ]
 
 
 def _message_body(data: Mapping[str, Any], errors: Errors) -> str | None:
@@ -297,4 +320,14 @@ def visible_messages(ticket: Ticket, for_contact: bool) -> list[TicketMessage]:
     return [m for m in ticket.messages if not (for_contact and m.is_internal)]
 
 
-__all__ = ["RolePermission", "ValidationError", "close", "open_ticket", "reply", "update"]
+__all__ = [
+    "RolePermission",
+    "ValidationError",
+    "checked_uploads",
+    "close",
+    "open_ticket",
+    "priority_choices",
+    "reply",
+    "update",
+    "with_status",
+]
