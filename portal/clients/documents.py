@@ -1,36 +1,33 @@
 """Invoices (list, detail with taxes and payments, PDF), estimates (list, detail, PDF, accept
-by typing one's name, decline with a reason), the statement of account, and ticket pages.
-Every look-up is scoped by :mod:`portal.services.access.contacts`; PDFs and the staff emails are
-in the language of their reader."""
+by typing one's name, decline with a reason) and the statement of account. Every look-up is
+scoped by :mod:`portal.services.access.contacts`; PDFs are in the language of their reader, and
+who is told of an estimate's answer is the estimates service's rule."""
 
 from __future__ import annotations
 
 import io
-from datetime import date
-from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from portal.clients import area_required, bp, current_contact, viewing_as
 from portal.extensions import db
 from portal.i18n import locale_of
-from portal.models import TICKET_STATUSES, Estimate, Invoice, Staff, Ticket, customer_admins
+from portal.models import Estimate, Invoice
 from portal.models.base import utcnow
 from portal.services.access import contacts as portal_scope
 from portal.services.billing import estimates as estimate_service
 from portal.services.billing import payments, pdf, statements
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
-from portal.services.platform import email
+from portal.web.pages import page_number, statement_period
 from portal.web.responses import pdf_response
+from portal.web.unit_of_work import show_errors
 
 PER_PAGE = 25
 
@@ -43,22 +40,11 @@ class DeclineForm(FlaskForm):
     reason = TextAreaField(_l("Why do you decline?"), validators=[Length(max=5000)])
 
 
-def _page_number() -> int:
-    try:
-        return max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        return 1
-
-
-def _page(stmt: Select[Any]) -> Pagination:
-    return db.paginate(stmt, page=_page_number(), per_page=PER_PAGE, error_out=False)
-
-
 @bp.get("/invoices")
 @area_required("invoices")
 def invoices() -> ResponseReturnValue:
     today = utcnow().date()
-    page = portal_scope.invoice_page(current_contact(), _page_number(), PER_PAGE, today)
+    page = portal_scope.invoice_page(current_contact(), page_number(), PER_PAGE, today)
     return render_template("clients/invoices/list.html", page=page, today=today)
 
 
@@ -93,7 +79,7 @@ def invoice_pdf(id: int) -> ResponseReturnValue:
 @area_required("estimates")
 def estimates() -> ResponseReturnValue:
     today = utcnow().date()
-    page = portal_scope.estimate_page(current_contact(), _page_number(), PER_PAGE, today)
+    page = portal_scope.estimate_page(current_contact(), page_number(), PER_PAGE, today)
     return render_template("clients/estimates/list.html", page=page, today=today)
 
 
@@ -134,42 +120,9 @@ def estimate_pdf(id: int) -> ResponseReturnValue:
     return pdf_response(estimate, locale_of(contact), as_attachment=True)
 
 
-def staff_for_estimate(document: Estimate) -> list[Staff]:
-    """Who hears of a customer's answer: the customer's admins, else every active staff
-    member who may see all estimates."""
-    admins = list(
-        db.session.scalars(
-            select(Staff)
-            .join(customer_admins, customer_admins.c.staff_id == Staff.id)
-            .where(customer_admins.c.customer_id == document.customer_id, Staff.is_active)
-            .order_by(Staff.id)
-        )
-    )
-    if admins:
-        return admins
-    members = db.session.scalars(select(Staff).where(Staff.is_active).order_by(Staff.id))
-    return [m for m in members if m.has_permission("estimates.view")]
-
-
-def _notify_staff(document: Estimate) -> None:
-    contact = current_contact()
-    link = email.absolute_url("admin.estimate_detail", estimate_id=document.id)
-    for member in staff_for_estimate(document):
-        email.queue(
-            "estimate_response_staff",
-            member.email,
-            locale_of(member),
-            staff=member,
-            estimate=document,
-            customer=document.customer,
-            contact=contact,
-            accepted=document.status == "accepted",
-            link=link,
-        )
-
-
 def _answer(id: int, accept: bool) -> ResponseReturnValue:
-    document = portal_scope.estimate_for_contact_or_404(id, current_contact())
+    contact = current_contact()
+    document = portal_scope.estimate_for_contact_or_404(id, contact)
     accept_form = AcceptForm(formdata=request.form if accept else None)
     decline_form = DeclineForm(formdata=None if accept else request.form)
     form = accept_form if accept else decline_form
@@ -177,20 +130,12 @@ def _answer(id: int, accept: bool) -> ResponseReturnValue:
         return _estimate_page(document, accept_form, decline_form, 400)
     try:
         if accept:
-            estimate_service.accept_estimate(document, accept_form.name.data)
+            estimate_service.accept_estimate(document, accept_form.name.data, contact=contact)
         else:
-            estimate_service.decline_estimate(document, decline_form.reason.data)
-        _notify_staff(document)
-        db.session.commit()
+            estimate_service.decline_estimate(document, decline_form.reason.data, contact=contact)
     except DomainError as exc:
-        db.session.rollback()
-        for name, message in exc.fields.items():
-            field = form._fields.get(name)
-            if field is not None:
-                field.errors = [*list(field.errors or []), message]
-        if not exc.fields:
-            flash(exc.message, "error")
-        document = portal_scope.estimate_for_contact_or_404(id, current_contact())
+        show_errors(form, exc)  # rolls back before the estimate is read again
+        document = portal_scope.estimate_for_contact_or_404(id, contact)
         return _estimate_page(document, accept_form, decline_form, exc.status)
     flash(
         _("Thank you: you accepted the estimate.")
@@ -216,26 +161,10 @@ def estimate_decline(id: int) -> ResponseReturnValue:
 # -- statement of account ---------------------------------------------------------------------
 
 
-def _period() -> tuple[date, date, dict[str, str]]:
-    today = date.today()
-    errors: dict[str, str] = {}
-    values: dict[str, date] = {}
-    for name, default in (("start", date(today.year, 1, 1)), ("end", today)):
-        raw = request.args.get(name, "").strip()
-        try:
-            values[name] = date.fromisoformat(raw) if raw else default
-        except ValueError:
-            errors[name] = _("Enter a date such as 2024-12-31.")
-            values[name] = default
-    if not errors and values["end"] < values["start"]:
-        errors["end"] = _("The end date must not be before the start date.")
-    return values["start"], values["end"], errors
-
-
 @bp.get("/statement")
 @area_required("invoices")
 def statement() -> ResponseReturnValue:
-    start, end, errors = _period()
+    start, end, errors = statement_period()
     customer = current_contact().customer
     result = None if errors else statements.statement(customer, start, end)
     return render_template(
@@ -246,7 +175,7 @@ def statement() -> ResponseReturnValue:
 @bp.get("/statement/pdf")
 @area_required("invoices")
 def statement_pdf() -> ResponseReturnValue:
-    start, end, errors = _period()
+    start, end, errors = statement_period()
     if errors:
         abort(400)
     contact = current_contact()
@@ -258,28 +187,3 @@ def statement_pdf() -> ResponseReturnValue:
         download_name=f"statement-{start}-{end}.pdf",
         max_age=0,
     )
-
-
-@bp.get("/tickets")
-@area_required("tickets")
-def tickets() -> ResponseReturnValue:
-    status = request.args.get("status", "active")
-    stmt = portal_scope.visible_tickets(current_contact())
-    if status == "active":
-        stmt = stmt.where(Ticket.status != "closed")
-    elif status in TICKET_STATUSES:
-        stmt = stmt.where(Ticket.status == status)
-    else:
-        status = "all"
-    stmt = stmt.order_by(Ticket.last_message_at.desc(), Ticket.id.desc())
-    return render_template(
-        "clients/tickets/list.html", page=_page(stmt), status=status, statuses=TICKET_STATUSES
-    )
-
-
-@bp.get("/tickets/<int:id>")
-@area_required("tickets")
-def ticket(id: int) -> ResponseReturnValue:
-    found = portal_scope.ticket_for_contact_or_404(id, current_contact())
-    messages = [m for m in found.messages if not m.is_internal]
-    return render_template("clients/tickets/detail.html", ticket=found, messages=messages)
