@@ -8,7 +8,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal.clients import area_required, bp, current_contact
-from portal.clients.account import show_errors
 from portal.clients.forms import (
     InviteForm,
     MemberActiveForm,
@@ -16,10 +15,10 @@ from portal.clients.forms import (
     language_choices,
     set_permission_choices,
 )
-from portal.extensions import db
 from portal.services.access import contacts as portal_scope
 from portal.services.errors import ValidationError
 from portal.services.identity import contact_accounts as portal_accounts
+from portal.web.unit_of_work import fail, show_errors
 
 
 def _invite_form() -> InviteForm:
@@ -51,10 +50,8 @@ def team_invite() -> ResponseReturnValue:
         try:
             invited = portal_accounts.invite(me, form.data)
         except ValidationError as exc:
-            db.session.rollback()
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("%(name)s has been invited by email.", name=invited.full_name), "success")
             return redirect(url_for(".team"))
     members = portal_accounts.team(me)
@@ -75,10 +72,8 @@ def team_member(id: int) -> ResponseReturnValue:
             try:
                 portal_accounts.set_member_permissions(me, member, form.permissions.data or [])
             except ValidationError as exc:
-                db.session.rollback()
                 show_errors(form, exc)
             else:
-                db.session.commit()
                 flash(
                     _("The permissions of %(name)s were saved.", name=member.full_name), "success"
                 )
@@ -103,10 +98,8 @@ def team_member_active(id: int) -> ResponseReturnValue:
         try:
             portal_accounts.set_member_active(me, member, bool(form.active.data))
         except ValidationError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            fail(exc)
         else:
-            db.session.commit()
             message = (
                 _("%(name)s can sign in again.", name=member.full_name)
                 if member.is_active
