@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from portal.models import (
     CustomerGroup,
     Estimate,
     Invoice,
+    Staff,
     TaxClass,
 )
 from portal.services.billing import numbering
@@ -107,14 +108,58 @@ def _resolve_groups(values: Any, errors: Errors) -> list[CustomerGroup]:
     return found
 
 
+def _apply_tax_class(customer: Customer, value: Any, errors: Errors) -> None:
+    if value in (None, ""):
+        customer.tax_class_id = None
+        return
+    tax_class = db.session.get(TaxClass, value) if str(value).isdigit() else None
+    if tax_class is None:
+        errors.add("tax_class_id", _("Unknown tax class."))
+    else:
+        customer.tax_class = tax_class
+
+
+def _check_vat_number(customer: Customer, vat_number: str, errors: Errors) -> None:
+    """Stores the VAT number without spaces in upper case; another customer's is refused."""
+    customer.vat_number = vat_number.replace(" ", "").upper()
+    clash = select(Customer.id).where(Customer.vat_number == customer.vat_number)
+    if customer.id is not None:
+        clash = clash.where(Customer.id != customer.id)
+    if db.session.scalar(clash.limit(1)) is not None:
+        errors.add("vat_number", _("Another customer already has this VAT number."))
+
+
+def _apply_currency(customer: Customer, value: Any, errors: Errors) -> None:
+    """The currency, which cannot change once the customer has invoices."""
+    currency = _resolve_currency(value, errors)
+    if currency is not None and currency.id != customer.currency_id:
+        if customer.id is not None and has_invoices(customer.id):
+            errors.add(
+                "currency",
+                _("The currency cannot change: this customer already has invoices."),
+            )
+        else:
+            customer.currency = currency
+
+
+def _apply_number(
+    customer: Customer, data: Mapping[str, Any], errors: Errors, creating: bool
+) -> None:
+    """A number given on create (unique); it cannot be changed afterwards."""
+    if creating and data.get("number"):
+        number = validation.text(data, "number", errors, max_length=32)
+        if number is not None:
+            if db.session.scalar(select(Customer.id).where(Customer.number == number)):
+                errors.add("number", _("This customer number is already taken."))
+            customer.number = number
+    elif not creating and "number" in data and data["number"] != customer.number:
+        errors.add("number", _("The customer number cannot be changed."))
+
+
 def _apply(customer: Customer, data: Mapping[str, Any], errors: Errors, creating: bool) -> None:
     """Validates ``data`` and copies it onto ``customer``; only keys present are changed
     (except on create, where ``company_name`` is required)."""
-
-    def given(key: str) -> bool:
-        return creating or key in data
-
-    if given("company_name"):
+    if creating or "company_name" in data:
         name = validation.text(data, "company_name", errors, required=True)
         if name is not None:
             customer.company_name = name
@@ -135,45 +180,14 @@ def _apply(customer: Customer, data: Mapping[str, Any], errors: Errors, creating
         else:
             customer.invoice_fields = [f.strip()[:60] for f in fields if f.strip()]
     if "tax_class_id" in data:
-        value = data["tax_class_id"]
-        if value in (None, ""):
-            customer.tax_class_id = None
-        else:
-            tax_class = db.session.get(TaxClass, value) if str(value).isdigit() else None
-            if tax_class is None:
-                errors.add("tax_class_id", _("Unknown tax class."))
-            else:
-                customer.tax_class = tax_class
+        _apply_tax_class(customer, data["tax_class_id"], errors)
     if "groups" in data:
         customer.groups = _resolve_groups(data["groups"], errors)
-
     if "vat_number" in data and customer.vat_number:
-        customer.vat_number = customer.vat_number.replace(" ", "").upper()
-        clash = select(Customer.id).where(Customer.vat_number == customer.vat_number)
-        if customer.id is not None:
-            clash = clash.where(Customer.id != customer.id)
-        if db.session.scalar(clash.limit(1)) is not None:
-            errors.add("vat_number", _("Another customer already has this VAT number."))
-
-    if given("currency"):
-        currency = _resolve_currency(data.get("currency"), errors)
-        if currency is not None and currency.id != customer.currency_id:
-            if customer.id is not None and has_invoices(customer.id):
-                errors.add(
-                    "currency",
-                    _("The currency cannot change: this customer already has invoices."),
-                )
-            else:
-                customer.currency = currency
-
-    if creating and data.get("number"):
-        number = validation.text(data, "number", errors, max_length=32)
-        if number is not None:
-            if db.session.scalar(select(Customer.id).where(Customer.number == number)):
-                errors.add("number", _("This customer number is already taken."))
-            customer.number = number
-    elif not creating and "number" in data and data["number"] != customer.number:
-        errors.add("number", _("The customer number cannot be changed."))
+        _check_vat_number(customer, customer.vat_number, errors)
+    if creating or "currency" in data:
+        _apply_currency(customer, data.get("currency"), errors)
+    _apply_number(customer, data, errors, creating)
 
 
 def _free_generated_number() -> str:
@@ -184,9 +198,12 @@ def _free_generated_number() -> str:
             return number
 
 
-def create_customer(data: Mapping[str, Any]) -> Customer:
+def create_customer(data: Mapping[str, Any], created_by: Staff | None = None) -> Customer:
     """Creates a customer from validated ``data``; assigns the next ``C-000001`` style number
-    unless one is given. Raises :class:`ValidationError` with every field problem."""
+    unless one is given. Raises :class:`ValidationError` with every field problem.
+
+    A ``created_by`` staff member who may only see the customers it looks after
+    (``customers.view_own``) becomes the new customer's admin, so it keeps seeing it."""
     customer = Customer(is_active=True, invoice_fields=[])
     errors = Errors()
     with db.session.no_autoflush:
@@ -196,6 +213,9 @@ def create_customer(data: Mapping[str, Any]) -> Customer:
         customer.number = _free_generated_number()
     db.session.add(customer)
     db.session.flush()
+    if created_by is not None and not created_by.has_permission("customers.view"):
+        customer.admins.append(created_by)
+        db.session.flush()
     return customer
 
 
@@ -213,6 +233,16 @@ def update_customer(customer: Customer, data: Mapping[str, Any]) -> Customer:
 def set_active(customer: Customer, active: bool) -> None:
     customer.is_active = active
     db.session.flush()
+
+
+def deactivate_many(ids: Iterable[int]) -> int:
+    """Makes the customers with these ids inactive; returns how many were active before."""
+    changed = 0
+    for customer in db.session.scalars(select(Customer).where(Customer.id.in_(list(ids)))):
+        if customer.is_active:
+            set_active(customer, False)
+            changed += 1
+    return changed
 
 
 def delete_customer(customer: Customer) -> None:
@@ -243,6 +273,7 @@ def contact_count(customer_id: int) -> int:
 __all__ = [
     "ValidationError",
     "create_customer",
+    "deactivate_many",
     "default_currency",
     "delete_customer",
     "has_documents",
