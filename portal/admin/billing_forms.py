@@ -1,6 +1,7 @@
 """Forms shared by the invoice and estimate pages: the draft form with its line rows, the
 payment form, and the glue between them and :mod:`portal.services.billing.drafts` (the form's
-data as the service's dict, the service's field errors next to the right row and field).
+data as the service's dict, the service's field errors next to the right row and field, and
+the draft page itself: :func:`draft_page`).
 
 Line rows are ``lines-<n>-<field>`` (a WTForms ``FieldList``), the names the draft service
 uses for its errors. Empty rows are left out before saving; ``index_map`` remembers which
@@ -10,13 +11,15 @@ row each line the service saw came from.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import flash, request
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -36,6 +39,7 @@ from portal.extensions import db
 from portal.models import Customer, Estimate, Invoice, TaxRate
 from portal.services.billing.drafts import MAX_LINES
 from portal.services.errors import DomainError
+from portal.web.unit_of_work import fail
 
 EMPTY_ROWS = 3
 LINE_FIELDS = ("description", "quantity", "unit_price", "tax", "discount")
@@ -295,14 +299,83 @@ def show_document_errors(form: DocumentForm, exc: DomainError, index_map: Sequen
         flash(exc.message, "error")
 
 
+# -- the draft page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftKind:
+    """What differs between the invoice and the estimate draft pages."""
+
+    #: ``invoice`` or ``estimate``: the template folder, the template's variable, the detail page.
+    name: str
+    form_class: type[DocumentForm]
+    #: ``due_date`` or ``expiry_date``.
+    end_field: str
+    #: :func:`~portal.services.billing.drafts.save_invoice_draft` or ``save_estimate_draft``.
+    save: Callable[..., Invoice | Estimate]
+    #: The page's heading for ``(customer, document)`` (``None`` for a new document).
+    heading: Callable[[Customer, Any], str]
+    #: The status of the page that shows a refusal.
+    error_status: Callable[[DomainError], int]
+
+
+def _form_page(
+    kind: DraftKind,
+    form: DocumentForm,
+    customer: Customer,
+    document: Invoice | Estimate | None,
+    taxes: TaxChoices,
+    status: int = 200,
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            f"admin/{kind.name}s/form.html",
+            heading=kind.heading(customer, document),
+            form=form,
+            customer=customer,
+            taxes=taxes,
+            end_field=kind.end_field,
+            **{kind.name: document},
+        ),
+        status,
+    )
+
+
+def draft_page(
+    kind: DraftKind, customer: Customer, document: Invoice | Estimate | None
+) -> ResponseReturnValue:
+    """The draft form for ``customer``'s new document (``document=None``) or for ``document``:
+    shown on GET and when a line is added; a valid POST saves the draft and shows its detail
+    page, a refusal shows the form again with the service's errors."""
+    taxes = tax_choices(customer, document)
+    form = build_form(kind.form_class, customer, document, taxes)
+    if request.method != "POST" or form.is_adding_line():
+        return _form_page(kind, form, customer, document, taxes)
+    if not form.validate_on_submit():
+        return _form_page(kind, form, customer, document, taxes, 400)
+    data, index_map = payload(form, kind.end_field)
+    if document is None:
+        data["customer_id"] = customer.id
+    try:
+        saved = kind.save(document, data, expected_version=form.version.data)
+    except DomainError as exc:
+        fail()
+        show_document_errors(form, exc, index_map)
+        return _form_page(kind, form, customer, document, taxes, kind.error_status(exc))
+    flash(_("The draft was saved."), "success")
+    return redirect(url_for(f".{kind.name}_detail", **{f"{kind.name}_id": saved.id}))
+
+
 __all__ = [
     "DocumentForm",
+    "DraftKind",
     "EstimateForm",
     "InvoiceForm",
     "PaymentForm",
     "TaxChoices",
     "amount_text",
     "build_form",
+    "draft_page",
     "payload",
     "show_document_errors",
     "tax_choices",
