@@ -4,6 +4,7 @@ register and delete webhooks and watch their deliveries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -12,11 +13,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, StringField, URLField
+from wtforms import BooleanField, Field, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.admin import bp
-from portal.admin.helpers import show_errors
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.models import ApiToken
@@ -24,6 +24,7 @@ from portal.models.webhooks import Webhook
 from portal.services.errors import DomainError
 from portal.services.integration import api_tokens, webhooks
 from portal.web.forms import EmptyForm
+from portal.web.unit_of_work import fail, show_errors
 
 
 class TokenForm(FlaskForm):
@@ -70,24 +71,39 @@ def api_tokens_page() -> ResponseReturnValue:
     return _page()
 
 
+def _create(
+    form: FlaskForm,
+    create: Callable[[], dict[str, Any]],
+    service_field: str,
+    error_target: Field,
+    form_name: str,
+) -> ResponseReturnValue:
+    """A valid ``form`` runs ``create()``; what it returns is shown on the page, in this
+    response only (never flashed: the session cookie is readable). Otherwise the form again
+    with its errors; the service's error on ``service_field`` goes on ``error_target``."""
+    if form.validate_on_submit():
+        try:
+            shown = create()
+        except DomainError as exc:
+            if service_field in exc.fields:
+                error_target.errors = [*error_target.errors, exc.fields.pop(service_field)]
+            show_errors(form, exc)
+        else:
+            return _page(**shown)
+    return _page(**{form_name: form}), 422
+
+
 @bp.post("/api-tokens")
 @permission_required("api.create")
 def api_token_create() -> ResponseReturnValue:
     form = TokenForm()
-    if form.validate_on_submit():
+
+    def create() -> dict[str, Any]:
         scopes = [s for s in ("read", "write") if getattr(form, s).data]
-        try:
-            token, raw = api_tokens.create_token(form.name.data or "", scopes)
-        except DomainError as exc:
-            db.session.rollback()
-            if "scopes" in exc.fields:
-                form.read.errors = [*form.read.errors, exc.fields.pop("scopes")]
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            # Shown in this response only: never flashed (the session cookie is readable).
-            return _page(new_token=raw, new_token_name=token.name)
-    return _page(token_form=form), 422
+        token, raw = api_tokens.create_token(form.name.data or "", scopes)
+        return {"new_token": raw, "new_token_name": token.name}
+
+    return _create(form, create, "scopes", form.read, "token_form")
 
 
 @bp.post("/api-tokens/<int:token_id>/revoke")
@@ -98,10 +114,8 @@ def api_token_revoke(token_id: int) -> ResponseReturnValue:
         try:
             api_tokens.revoke(token)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            fail(exc)
         else:
-            db.session.commit()
             flash(_("The token %(name)s is revoked.", name=token.name), "success")
     return redirect(url_for(".api_tokens_page"))
 
@@ -110,21 +124,15 @@ def api_token_revoke(token_id: int) -> ResponseReturnValue:
 @permission_required("api.create")
 def webhook_create() -> ResponseReturnValue:
     form = WebhookForm()
-    if form.validate_on_submit():
+
+    def create() -> dict[str, Any]:
         events = [name for name, attr in EVENT_FIELDS.items() if getattr(form, attr).data]
-        try:
-            webhook, secret = webhooks.create_webhook(
-                form.url.data, events, form.description.data or None
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            if "events" in exc.fields:
-                form.invoice_issued.errors = [*form.invoice_issued.errors, exc.fields.pop("events")]
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            return _page(new_secret=secret, new_webhook_url=webhook.url)
-    return _page(webhook_form=form), 422
+        webhook, secret = webhooks.create_webhook(
+            form.url.data, events, form.description.data or None
+        )
+        return {"new_secret": secret, "new_webhook_url": webhook.url}
+
+    return _create(form, create, "events", form.invoice_issued, "webhook_form")
 
 
 @bp.post("/api-tokens/webhooks/<int:webhook_id>/delete")
@@ -133,6 +141,5 @@ def webhook_delete(webhook_id: int) -> ResponseReturnValue:
     webhook = db.get_or_404(Webhook, webhook_id)
     if EmptyForm().validate_on_submit():
         webhooks.delete_webhook(webhook)
-        db.session.commit()
         flash(_("The webhook for %(url)s is deleted.", url=webhook.url), "success")
     return redirect(url_for(".api_tokens_page"))

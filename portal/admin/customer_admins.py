@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.admin import bp
 from portal.admin.forms import AssignAdminForm
-from portal.admin.helpers import PER_PAGE, page_number, show_errors
+from portal.admin.helpers import PER_PAGE, current_staff
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.models import Customer, Staff
@@ -19,10 +18,8 @@ from portal.services.access.staff import get_customer_or_404, scope_query
 from portal.services.errors import ValidationError
 from portal.services.identity import staff as staff_service
 from portal.web.forms import EmptyForm
-
-
-def _me() -> Staff:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+from portal.web.pages import page_number
+from portal.web.unit_of_work import show_errors
 
 
 @bp.get("/customer-admins")
@@ -41,7 +38,7 @@ def customer_admins() -> ResponseReturnValue:
                 func.lower(Customer.company_name).like(like), func.lower(Customer.number).like(like)
             )
         )
-    stmt = scope_query(stmt, _me(), "customers")
+    stmt = scope_query(stmt, current_staff(), "customers")
     page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/customer_admins/list.html", page=page, q=q)
 
@@ -61,7 +58,7 @@ def _assign_form(customer: Customer) -> AssignAdminForm:
 @bp.get("/customer-admins/<int:customer_id>")
 @permission_required("customers.view", "customers.view_own")
 def customer_admins_edit(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     return render_template(
         "admin/customer_admins/edit.html",
         customer=customer,
@@ -73,7 +70,7 @@ def customer_admins_edit(customer_id: int) -> ResponseReturnValue:
 @bp.post("/customer-admins/<int:customer_id>")
 @permission_required("customers.edit")
 def customer_admins_assign(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     form = _assign_form(customer)
     if form.validate_on_submit():
         member = db.session.get(Staff, form.staff_id.data)
@@ -82,10 +79,8 @@ def customer_admins_assign(customer_id: int) -> ResponseReturnValue:
         try:
             staff_service.assign_customer_admin(customer, member)
         except ValidationError as exc:
-            db.session.rollback()
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("%(name)s now looks after this customer.", name=member.name), "success")
             return redirect(url_for(".customer_admins_edit", customer_id=customer_id))
     return render_template(
@@ -99,10 +94,9 @@ def customer_admins_assign(customer_id: int) -> ResponseReturnValue:
 @bp.post("/customer-admins/<int:customer_id>/remove/<int:staff_id>")
 @permission_required("customers.edit")
 def customer_admins_remove(customer_id: int, staff_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     member = db.get_or_404(Staff, staff_id)
     if EmptyForm().validate_on_submit():
         staff_service.unassign_customer_admin(customer, member)
-        db.session.commit()
         flash(_("%(name)s no longer looks after this customer.", name=member.name), "success")
     return redirect(url_for(".customer_admins_edit", customer_id=customer_id))

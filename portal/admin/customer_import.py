@@ -10,16 +10,16 @@ from pathlib import Path
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from portal.admin import bp
 from portal.admin.customer_forms import ImportForm
+from portal.admin.helpers import current_staff, once_committed
 from portal.auth import permission_required
-from portal.extensions import db
 from portal.services.customers import import_export as customer_import
 from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
+from portal.web.unit_of_work import fail
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -58,10 +58,10 @@ def customer_import_upload() -> ResponseReturnValue:
             rows = customer_import.read_rows(upload.filename, data)
             result = customer_import.preview(rows)
         except DomainError as exc:
-            db.session.rollback()
+            fail()
             form.file.errors = [exc.fields.get("file", exc.message)]
         else:
-            db.session.rollback()
+            fail()  # a preview only: nothing of it is kept
             token = secrets.token_hex(16)
             (_pending_dir() / f"{token}.json").write_text(json.dumps(rows))
             session["customer_import"] = token
@@ -89,7 +89,7 @@ def customer_import_apply() -> ResponseReturnValue:
     rows = json.loads(path.read_text())
     result = customer_import.apply(rows)
     if not result.ok:
-        db.session.rollback()
+        fail()
         return render_template(
             "admin/customers/import_preview.html",
             result=result,
@@ -97,9 +97,12 @@ def customer_import_apply() -> ResponseReturnValue:
             filename="",
             form=EmptyForm(),
         )
-    db.session.commit()
-    path.unlink(missing_ok=True)
-    session.pop("customer_import", None)
+
+    def forget_upload() -> None:
+        path.unlink(missing_ok=True)
+        session.pop("customer_import", None)
+
+    once_committed(forget_upload)
     flash(
         _(
             "Import done: %(created)d customers created, %(updated)d updated.",
@@ -121,5 +124,5 @@ def revenue_report() -> ResponseReturnValue:
             return None
 
     start, end = parse("start"), parse("end")
-    rows = customer_records.revenue_by_group(current_user._get_current_object(), start, end)
+    rows = customer_records.revenue_by_group(current_staff(), start, end)
     return render_template("admin/customers/report.html", rows=rows, start=start, end=end)

@@ -2,32 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from portal.admin import bp
 from portal.admin.customer_forms import AddressForm, ContactForm, NoteForm
 from portal.admin.forms import language_choices
-from portal.admin.helpers import show_errors
+from portal.admin.helpers import current_staff
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.models import Contact, Customer, CustomerAddress, Note, Staff
+from portal.models import Contact, Customer, CustomerAddress, Note
 from portal.services.access.staff import get_customer_or_404
 from portal.services.customers import contacts
 from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
 from portal.services.platform import email
 from portal.web.forms import EmptyForm
-
-
-def _me() -> Staff:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+from portal.web.unit_of_work import fail, show_errors
 
 
 def _card(customer_id: int, tab: str) -> ResponseReturnValue:
     return redirect(url_for(".customer_card", customer_id=customer_id, tab=tab))
+
+
+def _save(
+    form: FlaskForm, save: Callable[[], list[str]], customer_id: int, tab: str
+) -> ResponseReturnValue | None:
+    """For a valid form: ``save()``, flash the messages it returns and show the card's ``tab``.
+    A refusal puts the service's errors next to the fields; ``None`` means: show the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        messages = save()
+    except DomainError as exc:
+        show_errors(form, exc)
+        return None
+    for message in messages:
+        flash(message, "success")
+    return _card(customer_id, tab)
 
 
 def _contact_of(customer: Customer, contact_id: int) -> Contact:
@@ -57,25 +73,22 @@ def _contact_form(contact: Contact | None = None) -> ContactForm:
 @bp.route("/customers/<int:customer_id>/contacts/new", methods=["GET", "POST"])
 @permission_required("customers.edit")
 def contact_create(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     form = _contact_form()
-    if form.validate_on_submit():
-        try:
-            contact = contacts.create_contact(customer, form.service_data())
-            if form.send_welcome.data:
-                email.queue_welcome(contact)
-        except DomainError as exc:
-            db.session.rollback()
-            customer = get_customer_or_404(customer_id, _me())
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Contact %(name)s was added.", name=contact.full_name), "success")
-            if form.send_welcome.data:
-                flash(
-                    _("A welcome email is on its way to %(email)s.", email=contact.email), "success"
-                )
-            return _card(customer_id, "contacts")
+
+    def save() -> list[str]:
+        contact = contacts.create_contact(customer, form.service_data())
+        messages = [_("Contact %(name)s was added.", name=contact.full_name)]
+        if form.send_welcome.data:
+            email.queue_welcome(contact)
+            messages.append(_("A welcome email is on its way to %(email)s.", email=contact.email))
+        return messages
+
+    done = _save(form, save, customer_id, "contacts")
+    if done is not None:
+        return done
+    if request.method == "POST":  # read again: a refused change was rolled back
+        customer = get_customer_or_404(customer_id, current_staff())
     return render_template(
         "admin/customers/contact_form.html", form=form, customer=customer, contact=None
     )
@@ -84,26 +97,25 @@ def contact_create(customer_id: int) -> ResponseReturnValue:
 @bp.route("/customers/<int:customer_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
 @permission_required("customers.edit")
 def contact_edit(customer_id: int, contact_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     contact = _contact_of(customer, contact_id)
     form = _contact_form(contact)
-    if form.validate_on_submit():
-        try:
-            data = form.service_data()
-            if contact.is_primary:
-                data.pop("is_primary")  # the primary changes by making another one primary
-            contacts.update_contact(contact, data)
-            if form.send_welcome.data:
-                email.queue_welcome(contact)
-        except DomainError as exc:
-            db.session.rollback()
-            customer = get_customer_or_404(customer_id, _me())
-            contact = _contact_of(customer, contact_id)
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Contact %(name)s was saved.", name=contact.full_name), "success")
-            return _card(customer_id, "contacts")
+
+    def save() -> list[str]:
+        data = form.service_data()
+        if contact.is_primary:
+            data.pop("is_primary")  # the primary changes by making another one primary
+        contacts.update_contact(contact, data)
+        if form.send_welcome.data:
+            email.queue_welcome(contact)
+        return [_("Contact %(name)s was saved.", name=contact.full_name)]
+
+    done = _save(form, save, customer_id, "contacts")
+    if done is not None:
+        return done
+    if request.method == "POST":  # read again: a refused change was rolled back
+        customer = get_customer_or_404(customer_id, current_staff())
+        contact = _contact_of(customer, contact_id)
     return render_template(
         "admin/customers/contact_form.html", form=form, customer=customer, contact=contact
     )
@@ -112,7 +124,7 @@ def contact_edit(customer_id: int, contact_id: int) -> ResponseReturnValue:
 @bp.post("/customers/<int:customer_id>/contacts/<int:contact_id>/<action>")
 @permission_required("customers.edit")
 def contact_action(customer_id: int, contact_id: int, action: str) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     contact = _contact_of(customer, contact_id)
     if action not in ("primary", "activate", "deactivate", "delete", "welcome"):
         abort(404)
@@ -137,10 +149,8 @@ def contact_action(customer_id: int, contact_id: int, action: str) -> ResponseRe
             contacts.delete_contact(contact)
             message = _("Contact %(name)s was deleted.", name=name)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        fail(exc)
     else:
-        db.session.commit()
         flash(message, "success")
     return _card(customer_id, "contacts")
 
@@ -156,25 +166,24 @@ def contact_action(customer_id: int, contact_id: int, action: str) -> ResponseRe
 @bp.route("/customers/<int:customer_id>/addresses/<int:address_id>", methods=["GET", "POST"])
 @permission_required("customers.edit")
 def address_edit(customer_id: int, address_id: int | None) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     address = None
     if address_id is not None:
         address = db.session.get(CustomerAddress, address_id)
         if address is None or address.customer_id != customer.id:
             abort(404)
     form = AddressForm(obj=address) if address else AddressForm()
-    if form.validate_on_submit():
+
+    def save() -> list[str]:
         data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        try:
-            customer_records.save_address(customer, address, data)
-        except DomainError as exc:
-            db.session.rollback()
-            customer = get_customer_or_404(customer_id, _me())
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The address was saved."), "success")
-            return _card(customer_id, "addresses")
+        customer_records.save_address(customer, address, data)
+        return [_("The address was saved.")]
+
+    done = _save(form, save, customer_id, "addresses")
+    if done is not None:
+        return done
+    if request.method == "POST":  # read again: a refused change was rolled back
+        customer = get_customer_or_404(customer_id, current_staff())
     return render_template(
         "admin/customers/address_form.html", form=form, customer=customer, address=address
     )
@@ -183,7 +192,7 @@ def address_edit(customer_id: int, address_id: int | None) -> ResponseReturnValu
 @bp.post("/customers/<int:customer_id>/addresses/<int:address_id>/<action>")
 @permission_required("customers.edit")
 def address_action(customer_id: int, address_id: int, action: str) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     address = db.session.get(CustomerAddress, address_id)
     if (
         address is None
@@ -198,7 +207,6 @@ def address_action(customer_id: int, address_id: int, action: str) -> ResponseRe
         else:
             customer_records.delete_address(address)
             flash(_("The address was deleted."), "success")
-        db.session.commit()
     return _card(customer_id, "addresses")
 
 
@@ -208,16 +216,14 @@ def address_action(customer_id: int, address_id: int, action: str) -> ResponseRe
 @bp.post("/customers/<int:customer_id>/notes")
 @permission_required("customers.edit")
 def note_add(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     form = NoteForm()
     if form.validate_on_submit():
         try:
-            customer_records.add_note(customer, _me(), {"body": form.body.data})
+            customer_records.add_note(customer, current_staff(), {"body": form.body.data})
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            fail(exc)
         else:
-            db.session.commit()
             flash(_("The note was added."), "success")
     else:
         flash(_("Write the note first."), "error")
@@ -227,12 +233,11 @@ def note_add(customer_id: int) -> ResponseReturnValue:
 @bp.post("/customers/<int:customer_id>/notes/<int:note_id>/delete")
 @permission_required("customers.edit")
 def note_delete(customer_id: int, note_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     note = db.session.get(Note, note_id)
     if note is None or note.customer_id != customer.id:
         abort(404)
     if EmptyForm().validate_on_submit():
         customer_records.delete_note(note)
-        db.session.commit()
         flash(_("The note was deleted."), "success")
     return _card(customer_id, "notes")

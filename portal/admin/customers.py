@@ -3,6 +3,7 @@ bulk actions and CSV export."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -10,14 +11,13 @@ from flask import Response, flash, redirect, render_template, request, stream_wi
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.admin import bp
 from portal.admin.customer_forms import BulkForm, CustomerForm, QuickCustomerForm
 from portal.admin.forms import language_choices
-from portal.admin.helpers import page_number, show_errors
+from portal.admin.helpers import current_staff
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.models import (
@@ -26,7 +26,6 @@ from portal.models import (
     CustomerGroup,
     Estimate,
     Invoice,
-    Staff,
     TaxClass,
     Ticket,
 )
@@ -38,15 +37,13 @@ from portal.services.customers import records as customer_records
 from portal.services.customers.search import SORTS, CustomerFilter, filtered, ordered, search
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
+from portal.web.pages import page_number
+from portal.web.unit_of_work import fail, show_errors
 
 LIST_SIZE = 100
 #: A search shows its best 25 first (sorted as chosen), like the other CRMs; more by paging.
 SEARCH_SIZE = 25
 TABS = ("profile", "contacts", "addresses", "invoices", "estimates", "tickets", "notes", "activity")
-
-
-def _me() -> Staff:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _filter_from_args() -> CustomerFilter:
@@ -87,7 +84,7 @@ def customer_list() -> ResponseReturnValue:
     size = SEARCH_SIZE if flt.q else LIST_SIZE
     groups = reference_groups()
     names = {g.id: g.name for g in groups}
-    page = search(_me(), flt, page=page_number(), per_page=size, group_names=names)
+    page = search(current_staff(), flt, page=page_number(), per_page=size, group_names=names)
     return render_template(
         "admin/customers/list.html", page=page, flt=flt, groups=groups, sorts=SORTS
     )
@@ -97,7 +94,7 @@ def customer_list() -> ResponseReturnValue:
 @permission_required("customers.view", "customers.view_own")
 def customer_export() -> ResponseReturnValue:
     flt = _filter_from_args()
-    stmt = ordered(filtered(_me(), flt), flt.sort).options(
+    stmt = ordered(filtered(current_staff(), flt), flt.sort).options(
         selectinload(Customer.groups), selectinload(Customer.contacts)
     )
 
@@ -126,7 +123,9 @@ def customer_bulk() -> ResponseReturnValue:
         return redirect(url_for(".customer_list"))
     visible = list(
         db.session.scalars(
-            scope_query(select(Customer.id).where(Customer.id.in_(ids)), _me(), "customers")
+            scope_query(
+                select(Customer.id).where(Customer.id.in_(ids)), current_staff(), "customers"
+            )
         )
     )
     if form.action.data == "group":
@@ -142,20 +141,32 @@ def customer_bulk() -> ResponseReturnValue:
             group=group.name,
         )
     else:
-        changed = 0
-        for customer in db.session.scalars(select(Customer).where(Customer.id.in_(visible))):
-            if customer.is_active:
-                customers.set_active(customer, False)
-                changed += 1
+        changed = customers.deactivate_many(visible)
         message = ngettext(
             "%(num)d customer was deactivated.", "%(num)d customers were deactivated.", changed
         )
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for(".customer_list"))
 
 
 # -- create and edit ------------------------------------------------------------------------
+
+
+def _save(
+    form: CustomerForm, save: Callable[[], Customer], success: Callable[[Customer], str]
+) -> ResponseReturnValue | None:
+    """For a valid form: ``save()``, then the customer's card with the ``success`` message.
+    A refusal puts the service's errors next to the fields; ``None`` means: show the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        customer = save()
+    except DomainError as exc:
+        show_errors(form, exc)
+        _fill_choices(form)
+        return None
+    flash(success(customer), "success")
+    return redirect(url_for(".customer_card", customer_id=customer.id))
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
@@ -166,21 +177,14 @@ def customer_create() -> ResponseReturnValue:
     if request.method == "GET":
         default = customers.default_currency()
         form.currency.data = default.code if default else None
-    if form.validate_on_submit():
-        try:
-            customer = customers.create_customer(form.service_data(creating=True))
-            if not _me().has_permission("customers.view"):
-                customer.admins.append(_me())  # a view_own creator keeps seeing it
-            db.session.flush()
-        except DomainError as exc:
-            db.session.rollback()
-            _fill_choices(form)
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Customer %(name)s was created.", name=customer.company_name), "success")
-            return redirect(url_for(".customer_card", customer_id=customer.id))
-    return render_template("admin/customers/form.html", form=form, customer=None)
+    done = _save(
+        form,
+        lambda: customers.create_customer(
+            form.service_data(creating=True), created_by=current_staff()
+        ),
+        lambda customer: _("Customer %(name)s was created.", name=customer.company_name),
+    )
+    return done or render_template("admin/customers/form.html", form=form, customer=None)
 
 
 @bp.post("/customers/quick")
@@ -192,9 +196,9 @@ def customer_quick_create() -> ResponseReturnValue:
             flash(f"{getattr(form, name).label.text}: {errors[0]}", "error")
         return redirect(url_for(".customer_list"))
     try:
-        customer = customers.create_customer({"company_name": form.company_name.data})
-        if not _me().has_permission("customers.view"):
-            customer.admins.append(_me())
+        customer = customers.create_customer(
+            {"company_name": form.company_name.data}, created_by=current_staff()
+        )
         if form.email.data or form.first_name.data or form.last_name.data:
             contacts.create_contact(
                 customer,
@@ -205,13 +209,12 @@ def customer_quick_create() -> ResponseReturnValue:
                 },
             )
     except DomainError as exc:
-        db.session.rollback()
+        fail()
         for name, message in exc.fields.items():
             flash(f"{name.replace('_', ' ')}: {message}", "error")
         if not exc.fields:
             flash(exc.message, "error")
         return redirect(url_for(".customer_list"))
-    db.session.commit()
     flash(_("Customer %(name)s was created.", name=customer.company_name), "success")
     return redirect(url_for(".customer_card", customer_id=customer.id))
 
@@ -219,7 +222,7 @@ def customer_quick_create() -> ResponseReturnValue:
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
 @permission_required("customers.edit")
 def customer_edit(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     form = CustomerForm(obj=customer)
     _fill_choices(form)
     if request.method == "GET":
@@ -228,29 +231,25 @@ def customer_edit(customer_id: int) -> ResponseReturnValue:
         form.groups.data = [g.id for g in customer.groups]
         form.tax_class_id.data = str(customer.tax_class_id or "")
         form.invoice_fields_text.data = ", ".join(customer.invoice_fields or [])
-    if form.validate_on_submit():
-        try:
-            customers.update_customer(customer, form.service_data(creating=False))
-        except DomainError as exc:
-            db.session.rollback()
-            customer = get_customer_or_404(customer_id, _me())
-            _fill_choices(form)
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Customer %(name)s was saved.", name=customer.company_name), "success")
-            return redirect(url_for(".customer_card", customer_id=customer.id))
+    done = _save(
+        form,
+        lambda: customers.update_customer(customer, form.service_data(creating=False)),
+        lambda saved: _("Customer %(name)s was saved.", name=saved.company_name),
+    )
+    if done is not None:
+        return done
+    if request.method == "POST":  # read again: a refused change was rolled back
+        customer = get_customer_or_404(customer_id, current_staff())
     return render_template("admin/customers/form.html", form=form, customer=customer)
 
 
 @bp.post("/customers/<int:customer_id>/active")
 @permission_required("customers.edit")
 def customer_set_active(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     if EmptyForm().validate_on_submit():
         active = request.form.get("active") == "1"
         customers.set_active(customer, active)
-        db.session.commit()
         flash(
             _("%(name)s is active again.", name=customer.company_name)
             if active
@@ -263,17 +262,15 @@ def customer_set_active(customer_id: int) -> ResponseReturnValue:
 @bp.post("/customers/<int:customer_id>/delete")
 @permission_required("customers.delete")
 def customer_delete(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me())
+    customer = get_customer_or_404(customer_id, current_staff())
     if not EmptyForm().validate_on_submit():
         return redirect(url_for(".customer_card", customer_id=customer_id))
     name = customer.company_name
     try:
         customers.delete_customer(customer)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        fail(exc)
         return redirect(url_for(".customer_card", customer_id=customer_id))
-    db.session.commit()
     flash(_("Customer %(name)s was deleted.", name=name), "success")
     return redirect(url_for(".customer_list"))
 
@@ -284,7 +281,7 @@ def customer_delete(customer_id: int) -> ResponseReturnValue:
 @bp.get("/customers/<int:customer_id>")
 @permission_required("customers.view", "customers.view_own")
 def customer_card(customer_id: int) -> ResponseReturnValue:
-    me = _me()
+    me = current_staff()
     customer = get_customer_or_404(customer_id, me)
     tab = request.args.get("tab", "profile")
     if tab not in TABS:

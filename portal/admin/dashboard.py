@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from portal.admin import bp
+from portal.admin.helpers import current_staff
 from portal.auth import staff_required
 from portal.models.base import utcnow
 from portal.services.dashboards.staff import summary
@@ -15,5 +15,5 @@ from portal.services.dashboards.staff import summary
 @bp.get("/")
 @staff_required
 def index() -> ResponseReturnValue:
-    figures = summary(current_user._get_current_object(), utcnow().date())
+    figures = summary(current_staff(), utcnow().date())
     return render_template("admin/dashboard.html", figures=figures)

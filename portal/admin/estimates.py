@@ -6,55 +6,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.admin import bp
-from portal.admin.billing_forms import (
-    EstimateForm,
-    build_form,
-    payload,
-    show_document_errors,
-    tax_choices,
-)
-from portal.admin.helpers import PER_PAGE, page_number
-from portal.admin.invoices import document_locale
+from portal.admin.billing_forms import DraftKind, EstimateForm, draft_page
+from portal.admin.helpers import PER_PAGE, current_staff
+from portal.admin.invoices import document_action, document_locale
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.i18n import LANGUAGES
-from portal.models import ESTIMATE_STATUSES, Customer, Estimate, Invoice, Staff
+from portal.models import ESTIMATE_STATUSES, Customer, Estimate, Invoice
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
 from portal.services.billing import estimates as estimate_service
 from portal.services.billing.drafts import save_estimate_draft
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
-from portal.web.forms import EmptyForm
+from portal.web.pages import page_number
 from portal.web.responses import pdf_response
 
 VIEW = ("estimates.view", "estimates.view_own")
 
 
-def _me() -> Staff:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
 def _estimate(estimate_id: int) -> Estimate:
-    return get_scoped_or_404(Estimate, estimate_id, _me(), "estimates")
+    return get_scoped_or_404(Estimate, estimate_id, current_staff(), "estimates")
 
 
 @bp.get("/estimates")
 @permission_required(*VIEW)
 def estimate_list() -> ResponseReturnValue:
     args = request.args
-    stmt = scope_query(select(Estimate), _me(), "estimates", Estimate).options(
+    stmt = scope_query(select(Estimate), current_staff(), "estimates", Estimate).options(
         selectinload(Estimate.customer)
     )
     status = args.get("status", "")
@@ -71,7 +59,7 @@ def estimate_list() -> ResponseReturnValue:
     customer_id = args.get("customer", "")
     customer = None
     if customer_id.isdigit() and len(customer_id) <= 9:
-        customer = get_customer_or_404(int(customer_id), _me(), "estimates")
+        customer = get_customer_or_404(int(customer_id), current_staff(), "estimates")
         stmt = stmt.where(Estimate.customer_id == customer.id)
     for name, op in (("start", "__ge__"), ("end", "__le__")):
         try:
@@ -86,62 +74,30 @@ def estimate_list() -> ResponseReturnValue:
     )
 
 
-def _edit_page(
-    form: EstimateForm,
-    customer: Customer,
-    estimate: Estimate | None,
-    taxes: Any,
-    status: int = 200,
-) -> ResponseReturnValue:
-    heading = (
-        _("New estimate for %(name)s", name=customer.company_name)
-        if estimate is None
-        else _("Edit draft estimate")
-    )
-    return (
-        render_template(
-            "admin/estimates/form.html",
-            heading=heading,
-            form=form,
-            customer=customer,
-            estimate=estimate,
-            taxes=taxes,
-            end_field="expiry_date",
-        ),
-        status,
-    )
-
-
-def _save(customer: Customer, estimate: Estimate | None) -> ResponseReturnValue:
-    taxes = tax_choices(customer, estimate)
-    form = build_form(EstimateForm, customer, estimate, taxes)
-    assert isinstance(form, EstimateForm)
-    if request.method != "POST" or form.is_adding_line():
-        return _edit_page(form, customer, estimate, taxes)
-    if not form.validate_on_submit():
-        return _edit_page(form, customer, estimate, taxes, 400)
-    data, index_map = payload(form, "expiry_date")
+def _heading(customer: Customer, estimate: Estimate | None) -> str:
     if estimate is None:
-        data["customer_id"] = customer.id
-    try:
-        saved = save_estimate_draft(estimate, data, expected_version=form.version.data)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        show_document_errors(form, exc, index_map)
-        return _edit_page(form, customer, estimate, taxes, exc.status)
-    flash(_("The draft was saved."), "success")
-    return redirect(url_for(".estimate_detail", estimate_id=saved.id))
+        return _("New estimate for %(name)s", name=customer.company_name)
+    return _("Edit draft estimate")
+
+
+DRAFT = DraftKind(
+    name="estimate",
+    form_class=EstimateForm,
+    end_field="expiry_date",
+    save=save_estimate_draft,
+    heading=_heading,
+    error_status=lambda exc: exc.status,
+)
 
 
 @bp.route("/customers/<int:customer_id>/estimates/new", methods=["GET", "POST"])
 @permission_required("estimates.create")
 def estimate_create(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me(), "estimates")
+    customer = get_customer_or_404(customer_id, current_staff(), "estimates")
     if not customer.is_active:
         flash(_("This customer is inactive."), "error")
         return redirect(url_for(".customer_card", customer_id=customer.id, tab="estimates"))
-    return _save(customer, None)
+    return draft_page(DRAFT, customer, None)
 
 
 @bp.route("/estimates/<int:estimate_id>/edit", methods=["GET", "POST"])
@@ -151,7 +107,7 @@ def estimate_edit(estimate_id: int) -> ResponseReturnValue:
     if estimate.status != "draft":
         flash(_("A sent estimate cannot be changed; duplicate it instead."), "error")
         return redirect(url_for(".estimate_detail", estimate_id=estimate.id))
-    return _save(estimate.customer, estimate)
+    return draft_page(DRAFT, estimate.customer, estimate)
 
 
 @bp.get("/estimates/<int:estimate_id>")
@@ -184,22 +140,7 @@ def _act(
     action: Callable[[Estimate], Estimate | Invoice | None],
     success: Callable[[Estimate | Invoice], str],
 ) -> Response:
-    estimate = _estimate(estimate_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        result = action(estimate)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for(".estimate_detail", estimate_id=estimate_id))
-    flash(success(result or estimate), "success")
-    if result is None:
-        return redirect(url_for(".estimate_list"))
-    if isinstance(result, Invoice):
-        return redirect(url_for(".invoice_detail", invoice_id=result.id))
-    return redirect(url_for(".estimate_detail", estimate_id=result.id))
+    return document_action("estimate", estimate_id, _estimate(estimate_id), action, success)
 
 
 def _send(estimate: Estimate) -> Estimate:

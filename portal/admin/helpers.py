@@ -1,39 +1,40 @@
-"""Small helpers shared by the admin views: form errors from services, paging links."""
+"""Small helpers shared by the admin views: the signed-in member, paging links, permission
+checks and the navigation in templates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import flash, g, request, url_for
+from flask import after_this_request, g, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from portal.admin import bp
-from portal.services.errors import DomainError
+from portal.models import Staff
 from portal.services.identity.permissions import check
 from portal.web import fragments
 
 PER_PAGE = 25
 
 
-def show_errors(form: FlaskForm, exc: DomainError) -> None:
-    """Puts a service's field errors next to the form's fields; anything else is flashed."""
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is None:
-            flash(message, "error")
-        else:
-            field.errors = [*list(field.errors or []), message]
-    if not exc.fields:
-        flash(exc.message, "error")
+def current_staff() -> Staff:
+    """The signed-in staff member (the object behind ``current_user``)."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def page_number() -> int:
-    try:
-        return max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        return 1
+def once_committed(action: Callable[[], None]) -> None:
+    """Runs ``action`` after the view, once the request's unit of work was committed (the
+    response is below 400); not when the commit fails. For what must only happen with the
+    changes stored: a marker in the session, removing a file the changes were made from.
+    Call it on a path that does not :func:`~portal.web.unit_of_work.fail`."""
+
+    @after_this_request
+    def run(response: Response) -> Response:
+        if response.status_code < 400:
+            action()
+        return response
 
 
 @bp.app_template_global()

@@ -3,7 +3,7 @@ the detail page with its actions (issue, email, cancel, payments, credit note, d
 delete), the PDF, and per customer the ZIP export and the statement of account.
 
 Every look-up is scoped (:mod:`portal.services.access.staff`, area ``invoices``); the views call
-the billing services and commit once.
+the billing services; the request commits once (:mod:`portal.web.unit_of_work`).
 """
 
 from __future__ import annotations
@@ -16,26 +16,17 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.admin import bp
-from portal.admin.billing_forms import (
-    InvoiceForm,
-    PaymentForm,
-    amount_text,
-    build_form,
-    payload,
-    show_document_errors,
-    tax_choices,
-)
-from portal.admin.helpers import PER_PAGE, page_number, show_errors
+from portal.admin.billing_forms import DraftKind, InvoiceForm, PaymentForm, amount_text, draft_page
+from portal.admin.helpers import PER_PAGE, current_staff
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.i18n import LANGUAGES, locale_of
-from portal.models import INVOICE_STATUSES, Customer, Invoice, Staff
+from portal.models import INVOICE_STATUSES, Customer, Estimate, Invoice
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
 from portal.services.billing import exports, payments, pdf, statements
@@ -43,18 +34,16 @@ from portal.services.billing.drafts import save_invoice_draft
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
+from portal.web.pages import page_number, statement_period
 from portal.web.responses import pdf_response
+from portal.web.unit_of_work import fail, show_errors
 
 VIEW = ("invoices.view", "invoices.view_own")
 LIST_STATUSES = (*INVOICE_STATUSES, "overdue")
 
 
-def _me() -> Staff:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
 def _invoice(invoice_id: int) -> Invoice:
-    return get_scoped_or_404(Invoice, invoice_id, _me(), "invoices")
+    return get_scoped_or_404(Invoice, invoice_id, current_staff(), "invoices")
 
 
 def _date_arg(name: str) -> date | None:
@@ -86,7 +75,7 @@ def document_locale(customer: Customer) -> str:
 @permission_required(*VIEW)
 def invoice_list() -> ResponseReturnValue:
     args = request.args
-    stmt = scope_query(select(Invoice), _me(), "invoices", Invoice).options(
+    stmt = scope_query(select(Invoice), current_staff(), "invoices", Invoice).options(
         selectinload(Invoice.customer)
     )
     status = args.get("status", "")
@@ -110,7 +99,9 @@ def invoice_list() -> ResponseReturnValue:
     stmt = stmt.order_by(Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
     page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     customer = (
-        get_customer_or_404(customer_id, _me(), "invoices") if customer_id is not None else None
+        get_customer_or_404(customer_id, current_staff(), "invoices")
+        if customer_id is not None
+        else None
     )
     return render_template(
         "admin/invoices/list.html",
@@ -127,59 +118,32 @@ def invoice_list() -> ResponseReturnValue:
 # -- drafts -----------------------------------------------------------------------------------
 
 
-def _edit_page(
-    form: InvoiceForm, customer: Customer, invoice: Invoice | None, taxes: Any, status: int = 200
-) -> ResponseReturnValue:
+def _heading(customer: Customer, invoice: Invoice | None) -> str:
     if invoice is None:
-        heading = _("New invoice for %(name)s", name=customer.company_name)
-    elif invoice.kind == "credit_note":
-        heading = _("Edit draft credit note")
-    else:
-        heading = _("Edit draft invoice")
-    return (
-        render_template(
-            "admin/invoices/form.html",
-            heading=heading,
-            form=form,
-            customer=customer,
-            invoice=invoice,
-            taxes=taxes,
-            end_field="due_date",
-        ),
-        status,
-    )
+        return _("New invoice for %(name)s", name=customer.company_name)
+    if invoice.kind == "credit_note":
+        return _("Edit draft credit note")
+    return _("Edit draft invoice")
 
 
-def _save(customer: Customer, invoice: Invoice | None) -> ResponseReturnValue:
-    taxes = tax_choices(customer, invoice)
-    form = build_form(InvoiceForm, customer, invoice, taxes)
-    assert isinstance(form, InvoiceForm)
-    if request.method != "POST" or form.is_adding_line():
-        return _edit_page(form, customer, invoice, taxes)
-    if not form.validate_on_submit():
-        return _edit_page(form, customer, invoice, taxes, 400)
-    data, index_map = payload(form, "due_date")
-    if invoice is None:
-        data["customer_id"] = customer.id
-    try:
-        saved = save_invoice_draft(invoice, data, expected_version=form.version.data)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        show_document_errors(form, exc, index_map)
-        return _edit_page(form, customer, invoice, taxes, 409 if exc.status == 409 else 422)
-    flash(_("The draft was saved."), "success")
-    return redirect(url_for(".invoice_detail", invoice_id=saved.id))
+DRAFT = DraftKind(
+    name="invoice",
+    form_class=InvoiceForm,
+    end_field="due_date",
+    save=save_invoice_draft,
+    heading=_heading,
+    error_status=lambda exc: 409 if exc.status == 409 else 422,
+)
 
 
 @bp.route("/customers/<int:customer_id>/invoices/new", methods=["GET", "POST"])
 @permission_required("invoices.create")
 def invoice_create(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me(), "invoices")
+    customer = get_customer_or_404(customer_id, current_staff(), "invoices")
     if not customer.is_active:
         flash(_("This customer is inactive."), "error")
         return redirect(url_for(".customer_card", customer_id=customer.id, tab="invoices"))
-    return _save(customer, None)
+    return draft_page(DRAFT, customer, None)
 
 
 @bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
@@ -189,7 +153,7 @@ def invoice_edit(invoice_id: int) -> ResponseReturnValue:
     if invoice.status != "draft":
         flash(_("An issued invoice cannot be changed; correct it with a credit note."), "error")
         return redirect(url_for(".invoice_detail", invoice_id=invoice.id))
-    return _save(invoice.customer, invoice)
+    return draft_page(DRAFT, invoice.customer, invoice)
 
 
 # -- detail and actions -----------------------------------------------------------------------
@@ -235,28 +199,36 @@ def invoice_pdf(invoice_id: int) -> ResponseReturnValue:
     return pdf_response(invoice, document_locale(invoice.customer), as_attachment=False)
 
 
+def document_action(
+    name: str,
+    document_id: int,
+    document: Invoice | Estimate,
+    action: Callable[[Any], Invoice | Estimate | None],
+    success: Callable[[Any], str],
+) -> Response:
+    """Runs ``action(document)`` for a POST button, then shows the document it returned (a
+    copy, a credit note, an estimate's invoice) or, when it returned nothing, the list of
+    ``name`` (``invoice`` or ``estimate``); a refusal is flashed on the document's page."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = action(document)
+    except DomainError as exc:
+        fail(exc)
+        return redirect(url_for(f".{name}_detail", **{f"{name}_id": document_id}))
+    flash(success(result or document), "success")
+    if result is None:
+        return redirect(url_for(f".{name}_list"))
+    shown = "invoice" if isinstance(result, Invoice) else "estimate"
+    return redirect(url_for(f".{shown}_detail", **{f"{shown}_id": result.id}))
+
+
 def _act(
     invoice_id: int,
     action: Callable[[Invoice], Invoice | None],
     success: Callable[[Invoice], str],
 ) -> Response:
-    """Runs ``action(invoice)`` for a POST button and commits, then shows the invoice it
-    returned (a copy, a credit note) or, when it returned nothing, the list; a refusal is
-    flashed on the detail page."""
-    invoice = _invoice(invoice_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        result = action(invoice)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for(".invoice_detail", invoice_id=invoice_id))
-    flash(success(result or invoice), "success")
-    if result is None:
-        return redirect(url_for(".invoice_list"))
-    return redirect(url_for(".invoice_detail", invoice_id=result.id))
+    return document_action("invoice", invoice_id, _invoice(invoice_id), action, success)
 
 
 @bp.post("/invoices/<int:invoice_id>/issue")
@@ -324,9 +296,7 @@ def invoice_payment(invoice_id: int) -> ResponseReturnValue:
         payments.record_payment(
             invoice, form.amount.data, form.paid_at.data, form.method.data, form.reference.data
         )
-        db.session.commit()
     except DomainError as exc:
-        db.session.rollback()
         show_errors(form, exc)
         return _detail(_invoice(invoice_id), form), exc.status
     flash(_("The payment was recorded."), "success")
@@ -339,7 +309,7 @@ def invoice_payment(invoice_id: int) -> ResponseReturnValue:
 @bp.get("/customers/<int:customer_id>/invoices.zip")
 @permission_required(*VIEW)
 def invoice_export_zip(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me(), "invoices")
+    customer = get_customer_or_404(customer_id, current_staff(), "invoices")
     statuses = [s for s in request.args.getlist("status") if s]
     try:
         data = exports.invoices_zip(customer, statuses)
@@ -355,27 +325,10 @@ def invoice_export_zip(customer_id: int) -> ResponseReturnValue:
     )
 
 
-def statement_period() -> tuple[date, date, dict[str, str]]:
-    """``?start=&end=`` (ISO dates; default: this year up to today) and field errors."""
-    today = date.today()
-    errors: dict[str, str] = {}
-    values: dict[str, date] = {}
-    for name, default in (("start", date(today.year, 1, 1)), ("end", today)):
-        raw = request.args.get(name, "").strip()
-        try:
-            values[name] = date.fromisoformat(raw) if raw else default
-        except ValueError:
-            errors[name] = _("Enter a date such as 2024-12-31.")
-            values[name] = default
-    if not errors and values["end"] < values["start"]:
-        errors["end"] = _("The end date must not be before the start date.")
-    return values["start"], values["end"], errors
-
-
 @bp.get("/customers/<int:customer_id>/statement")
 @permission_required(*VIEW)
 def customer_statement(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me(), "invoices")
+    customer = get_customer_or_404(customer_id, current_staff(), "invoices")
     start, end, errors = statement_period()
     result = None if errors else statements.statement(customer, start, end)
     return render_template(
@@ -391,7 +344,7 @@ def customer_statement(customer_id: int) -> ResponseReturnValue:
 @bp.get("/customers/<int:customer_id>/statement/pdf")
 @permission_required(*VIEW)
 def customer_statement_pdf(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me(), "invoices")
+    customer = get_customer_or_404(customer_id, current_staff(), "invoices")
     start, end, errors = statement_period()
     if errors:
         abort(400)

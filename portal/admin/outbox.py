@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.admin import bp
-from portal.admin.helpers import PER_PAGE, page_number
+from portal.admin.helpers import PER_PAGE
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.models.outbox import OUTBOX_STATUSES
 from portal.services.platform import outbox
 from portal.web.forms import EmptyForm
+from portal.web.pages import page_number
 
 
 @bp.get("/outbox")
@@ -43,7 +44,6 @@ def outbox_resend(email_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
         if email.status == "failed":
             outbox.resend(email)
-            db.session.commit()
             flash(_("The email to %(to)s is queued again.", to=email.recipient), "success")
         else:
             flash(_("Only failed emails can be sent again."), "error")

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from portal.admin import bp
 from portal.admin.customer_forms import CurrencyForm, NameForm, TaxClassForm, TaxRateForm
-from portal.admin.helpers import show_errors
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.models import Currency, CustomerGroup, TaxClass, TaxRate, customer_group_members
 from portal.services.customers import currencies, reference
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
+from portal.web.unit_of_work import fail, show_errors
 
 
 def _get(model: Any, pk: int | None) -> Any:
@@ -30,16 +30,14 @@ def _get(model: Any, pk: int | None) -> Any:
 
 
 def _save(form: Any, save: Any, success: str, target: str) -> ResponseReturnValue | None:
-    """Runs ``save`` for a valid form; commits and redirects, or shows the service's errors."""
+    """Runs ``save`` for a valid form and redirects, or shows the service's errors."""
     if not form.validate_on_submit():
         return None
     try:
         save()
     except DomainError as exc:
-        db.session.rollback()
         show_errors(form, exc)
         return None
-    db.session.commit()
     flash(success, "success")
     return redirect(url_for(target))
 
@@ -49,10 +47,8 @@ def _delete(obj: Any, delete: Any, success: str, target: str) -> ResponseReturnV
         try:
             delete(obj)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            fail(exc)
         else:
-            db.session.commit()
             flash(success, "success")
     return redirect(url_for(target))
 

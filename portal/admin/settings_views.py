@@ -8,11 +8,10 @@ from flask_babel import gettext as _
 
 from portal.admin import bp
 from portal.admin.forms import SettingsForm, language_choices
-from portal.admin.helpers import show_errors
 from portal.auth import permission_required
-from portal.extensions import db
 from portal.services.errors import ValidationError
 from portal.services.platform import company, settings
+from portal.web.unit_of_work import show_errors
 
 
 def _form() -> SettingsForm:
@@ -45,10 +44,8 @@ def settings_save() -> ResponseReturnValue:
         try:
             company.save(form.data, logo, bool(form.remove_logo.data))
         except ValidationError as exc:
-            db.session.rollback()
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("The settings were saved."), "success")
             return redirect(url_for(".settings_page"))
     return _page(form), 422

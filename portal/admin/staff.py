@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.admin import bp
 from portal.admin.forms import RoleForm, StaffForm, language_choices
-from portal.admin.helpers import PER_PAGE, page_number, show_errors
+from portal.admin.helpers import PER_PAGE, current_staff
 from portal.auth import permission_required, start_session
 from portal.extensions import db
 from portal.models import Role, Staff
@@ -19,6 +20,8 @@ from portal.services.identity import staff as staff_service
 from portal.services.identity.permissions import AREAS, CAPABILITIES
 from portal.services.platform import email
 from portal.web.forms import EmptyForm
+from portal.web.pages import page_number
+from portal.web.unit_of_work import fail, show_errors
 
 
 def _staff_form(obj: Staff | None = None) -> StaffForm:
@@ -56,10 +59,8 @@ def staff_create() -> ResponseReturnValue:
             if form.send_link.data:
                 email.queue_password_reset(member)
         except ValidationError as exc:
-            db.session.rollback()
             show_errors(form, exc)
         else:
-            db.session.commit()
             flash(_("Staff member %(name)s was created.", name=member.name), "success")
             return redirect(url_for(".staff_list"))
     return render_template("admin/staff/form.html", form=form, member=None)
@@ -74,11 +75,9 @@ def staff_edit(staff_id: int) -> ResponseReturnValue:
         try:
             staff_service.update_staff(member, form.data, _role(form))
         except ValidationError as exc:
-            db.session.rollback()
             show_errors(form, exc)
         else:
-            db.session.commit()
-            if member.id == current_user.id:
+            if member.id == current_staff().id:
                 start_session(member)
             flash(_("Staff member %(name)s was saved.", name=member.name), "success")
             return redirect(url_for(".staff_list"))
@@ -95,12 +94,10 @@ def staff_set_active(staff_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         active = request.form.get("active") == "1"
         try:
-            staff_service.set_active(member, active, current_user._get_current_object())
+            staff_service.set_active(member, active, current_staff())
         except ValidationError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            fail(exc)
         else:
-            db.session.commit()
             message = (
                 _("%(name)s was activated.", name=member.name)
                 if active
@@ -137,22 +134,34 @@ def _matrix_page(form: RoleForm, role: Role | None, granted: set[str]) -> str:
     )
 
 
-@bp.route("/roles/new", methods=["GET", "POST"])
-@permission_required("staff.create")
-def role_create() -> ResponseReturnValue:
+def _role_form(
+    role: Role | None,
+    save: Callable[[RoleForm, set[str]], Role],
+    success: Callable[[Role], str],
+) -> ResponseReturnValue:
+    """The posted role form: saved with the checked permissions (then the list), or shown
+    again with the service's errors."""
     form = RoleForm()
     granted = set(request.form.getlist("permissions"))
     if form.validate_on_submit():
         try:
-            role = staff_service.create_role(form.data, granted)
+            saved = save(form, granted)
         except ValidationError as exc:
-            db.session.rollback()
             show_errors(form, exc)
         else:
-            db.session.commit()
-            flash(_("Role %(name)s was created.", name=role.name), "success")
+            flash(success(saved), "success")
             return redirect(url_for(".role_list"))
-    return _matrix_page(form, None, granted)
+    return _matrix_page(form, role, granted)
+
+
+@bp.route("/roles/new", methods=["GET", "POST"])
+@permission_required("staff.create")
+def role_create() -> ResponseReturnValue:
+    return _role_form(
+        None,
+        lambda form, granted: staff_service.create_role(form.data, granted),
+        lambda role: _("Role %(name)s was created.", name=role.name),
+    )
 
 
 @bp.get("/roles/<int:role_id>")
@@ -166,19 +175,12 @@ def role_edit(role_id: int) -> ResponseReturnValue:
 @permission_required("staff.edit")
 def role_update(role_id: int) -> ResponseReturnValue:
     role = db.get_or_404(Role, role_id)
-    form = RoleForm()
-    granted = set(request.form.getlist("permissions"))
-    if form.validate_on_submit():
-        try:
-            staff_service.update_role(role, form.data, granted)
-        except ValidationError as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Role %(name)s was saved.", name=role.name), "success")
-            return redirect(url_for(".role_list"))
-    return _matrix_page(form, role, granted)
+
+    def save(form: RoleForm, granted: set[str]) -> Role:
+        staff_service.update_role(role, form.data, granted)
+        return role
+
+    return _role_form(role, save, lambda saved: _("Role %(name)s was saved.", name=saved.name))
 
 
 @bp.post("/roles/<int:role_id>/delete")
@@ -189,9 +191,7 @@ def role_delete(role_id: int) -> ResponseReturnValue:
         try:
             staff_service.delete_role(role)
         except ValidationError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            fail(exc)
             return redirect(url_for(".role_edit", role_id=role_id))
-        db.session.commit()
         flash(_("The role was deleted."), "success")
     return redirect(url_for(".role_list"))

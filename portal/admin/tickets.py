@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from sqlalchemy import func, select
@@ -16,7 +15,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from portal.admin import bp
-from portal.admin.helpers import PER_PAGE, page_number, show_errors
+from portal.admin.helpers import PER_PAGE, current_staff
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.models import (
@@ -31,6 +30,8 @@ from portal.services import tickets as ticket_service
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
 from portal.services.errors import DomainError
 from portal.services.tickets import attachments
+from portal.web.pages import page_number
+from portal.web.unit_of_work import fail, show_errors
 
 
 class TicketForm(FlaskForm):
@@ -51,10 +52,6 @@ class TicketUpdateForm(FlaskForm):
     status = SelectField(_l("Status"), validate_choice=False)
     priority = SelectField(_l("Priority"), validate_choice=False)
     assigned_staff_id = SelectField(_l("Assigned to"), validate_choice=False)
-
-
-def _me() -> Staff:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _checked_files(form_field: MultipleFileField) -> list[attachments.CheckedFile]:
@@ -81,7 +78,7 @@ def _status_choices() -> list[tuple[str, str]]:
 @permission_required("tickets.view", "tickets.view_own")
 def ticket_list() -> ResponseReturnValue:
     args = request.args
-    stmt = scope_query(select(Ticket), _me(), "tickets", Ticket).options(
+    stmt = scope_query(select(Ticket), current_staff(), "tickets", Ticket).options(
         selectinload(Ticket.customer),
         selectinload(Ticket.contact),
         selectinload(Ticket.assigned_staff),
@@ -95,7 +92,7 @@ def ticket_list() -> ResponseReturnValue:
         stmt = stmt.where(Ticket.priority == args["priority"])
     assignee = args.get("assignee", "")
     if assignee == "me":
-        stmt = stmt.where(Ticket.assigned_staff_id == _me().id)
+        stmt = stmt.where(Ticket.assigned_staff_id == current_staff().id)
     elif assignee == "none":
         stmt = stmt.where(Ticket.assigned_staff_id.is_(None))
     elif assignee.isdigit():
@@ -117,7 +114,7 @@ def ticket_list() -> ResponseReturnValue:
 @bp.route("/customers/<int:customer_id>/tickets/new", methods=["GET", "POST"])
 @permission_required("tickets.create")
 def ticket_create(customer_id: int) -> ResponseReturnValue:
-    customer = get_customer_or_404(customer_id, _me(), "tickets")
+    customer = get_customer_or_404(customer_id, current_staff(), "tickets")
     form = TicketForm()
     form.priority.choices = _priority_choices()
     form.contact_id.choices = [("", _("No contact"))] + [
@@ -140,15 +137,13 @@ def ticket_create(customer_id: int) -> ResponseReturnValue:
                     "contact_id": form.contact_id.data,
                 },
                 files,
-                staff=_me(),
+                staff=current_staff(),
                 stored=stored,
             )
-            db.session.commit()
         except DomainError as exc:
-            db.session.rollback()
-            attachments.remove(stored)
-            customer = get_customer_or_404(customer_id, _me(), "tickets")
             show_errors(form, exc)
+            attachments.remove(stored)
+            customer = get_customer_or_404(customer_id, current_staff(), "tickets")
         else:
             flash(_("Ticket #%(id)d was opened.", id=ticket.id), "success")
             return redirect(url_for(".ticket_detail", ticket_id=ticket.id))
@@ -156,7 +151,7 @@ def ticket_create(customer_id: int) -> ResponseReturnValue:
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    return get_scoped_or_404(Ticket, ticket_id, _me(), "tickets")
+    return get_scoped_or_404(Ticket, ticket_id, current_staff(), "tickets")
 
 
 def _detail(ticket: Ticket, reply_form: ReplyForm | None = None) -> str:
@@ -204,16 +199,14 @@ def ticket_reply(ticket_id: int) -> ResponseReturnValue:
             ticket,
             {"message": form.message.data},
             files,
-            staff=_me(),
+            staff=current_staff(),
             internal=bool(form.internal.data),
             stored=stored,
         )
-        db.session.commit()
     except DomainError as exc:
-        db.session.rollback()
+        show_errors(form, exc)
         attachments.remove(stored)
         ticket = _ticket(ticket_id)
-        show_errors(form, exc)
         return _detail(ticket, form), 422
     flash(
         _("The internal note was added.") if form.internal.data else _("Your reply was sent."),
@@ -238,10 +231,8 @@ def ticket_update(ticket_id: int) -> ResponseReturnValue:
                 },
             )
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            fail(exc)
         else:
-            db.session.commit()
             flash(_("The ticket was updated."), "success")
     return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
 

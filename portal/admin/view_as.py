@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from flask import abort, redirect, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from portal.admin import bp
+from portal.admin.helpers import current_staff, once_committed
 from portal.auth import permission_required
-from portal.extensions import db
 from portal.services.identity import view_as
 from portal.web.forms import EmptyForm
 
@@ -20,11 +19,14 @@ def view_as_contact(contact_id: int) -> ResponseReturnValue:
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    staff = current_user._get_current_object()
+    staff = current_staff()
     contact = view_as.viewable_contact(staff, contact_id)
     if contact is None:
         abort(404)
     marker = view_as.start(staff, contact)
-    db.session.commit()
-    session[view_as.SESSION_KEY] = marker
+
+    def remember() -> None:  # only with the audited start stored
+        session[view_as.SESSION_KEY] = marker
+
+    once_committed(remember)
     return redirect(url_for("clients.index"))
