@@ -20,9 +20,8 @@ from portal.auth import staff_required, start_session
 from portal.extensions import db
 from portal.models import Staff
 from portal.services.errors import ValidationError
-from portal.services.identity import passwords
+from portal.services.identity import accounts, passwords, twofactor
 from portal.services.identity import staff as staff_service
-from portal.services.identity import staff_twofactor as twofactor
 from portal.services.platform import settings
 
 SETUP_SECRET = "admin_2fa_setup_secret"  # noqa: S105 - a session key name
@@ -47,7 +46,7 @@ def account() -> ResponseReturnValue:
             return redirect(url_for(".account"))
     elif request.method == "POST" and password_form.validate_on_submit():
         try:
-            staff_service.change_password(
+            accounts.change_password(
                 me, password_form.current_password.data or "", password_form.password.data or ""
             )
         except ValidationError as exc:

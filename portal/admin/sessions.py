@@ -22,9 +22,7 @@ from portal.extensions import db, limiter
 from portal.i18n import locale_of
 from portal.models import Staff
 from portal.models.base import utcnow
-from portal.services.identity import accounts
-from portal.services.identity import staff_twofactor as twofactor
-from portal.services.identity.staff import authenticate_staff
+from portal.services.identity import accounts, twofactor
 from portal.web.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
 from portal.web.login_limits import address_limit, login_limited
 from portal.web.urls import safe_next
@@ -48,7 +46,7 @@ def login() -> ResponseReturnValue:
         return redirect(url_for(".index"))
     form = LoginForm()
     if form.validate_on_submit():
-        staff = authenticate_staff(form.email.data or "", form.password.data or "")
+        staff = accounts.authenticate(Staff, form.email.data or "", form.password.data or "")
         db.session.commit()  # a rehash on success, nothing otherwise
         if staff is not None and staff.totp_secret:
             session.clear()

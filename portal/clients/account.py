@@ -20,8 +20,8 @@ from portal.clients.forms import (
 )
 from portal.extensions import db
 from portal.services.errors import DomainError, ValidationError
+from portal.services.identity import accounts, passwords, twofactor
 from portal.services.identity import contact_accounts as portal_accounts
-from portal.services.identity import contact_twofactor, passwords
 from portal.services.platform import settings
 
 SETUP_SECRET = "portal_2fa_setup_secret"  # noqa: S105 - a session key name
@@ -70,7 +70,7 @@ def profile() -> ResponseReturnValue:
     elif request.method == "POST":
         if password_form.validate_on_submit():
             try:
-                portal_accounts.change_password(
+                accounts.change_password(
                     me, password_form.current_password.data or "", password_form.password.data or ""
                 )
             except ValidationError as exc:
@@ -102,11 +102,11 @@ def two_factor() -> ResponseReturnValue:
     codes: list[str] | None = None
     action = request.form.get("action")
     if me.totp_secret is None:
-        secret = session.get(SETUP_SECRET) or contact_twofactor.new_secret()
+        secret = session.get(SETUP_SECRET) or twofactor.new_secret()
         session[SETUP_SECRET] = secret
         if action == "enable" and enable_form.validate_on_submit():
-            if contact_twofactor.verify_totp(secret, enable_form.code.data or ""):
-                codes = contact_twofactor.enable(me, secret)
+            if twofactor.verify_totp(secret, enable_form.code.data or ""):
+                codes = twofactor.enable(me, secret)
                 db.session.commit()
                 session.pop(SETUP_SECRET, None)
                 start_session(me)
@@ -117,13 +117,13 @@ def two_factor() -> ResponseReturnValue:
         if not passwords.verify(me.password_hash, confirm_form.current_password.data or ""):
             confirm_form.current_password.errors = [_("The current password is not correct.")]
         elif action == "disable":
-            contact_twofactor.disable(me)
+            twofactor.disable(me)
             db.session.commit()
             start_session(me)
             flash(_("Two-factor sign-in is off."), "success")
             return redirect(url_for(".two_factor"))
         else:
-            codes = contact_twofactor.regenerate_recovery_codes(me)
+            codes = twofactor.regenerate_recovery_codes(me)
             db.session.commit()
             flash(_("New recovery codes were made; the old ones no longer work."), "success")
     secret = None if me.totp_secret else session.get(SETUP_SECRET)
@@ -134,8 +134,8 @@ def two_factor() -> ResponseReturnValue:
         confirm_form=confirm_form,
         codes=codes,
         secret=secret,
-        uri=contact_twofactor.provisioning_uri(secret, me.email, issuer) if secret else None,
-        remaining=contact_twofactor.remaining_recovery_codes(me) if me.totp_secret else 0,
+        uri=twofactor.provisioning_uri(secret, me.email, issuer) if secret else None,
+        remaining=twofactor.remaining_recovery_codes(me) if me.totp_secret else 0,
     )
 
 

@@ -36,9 +36,8 @@ from portal.i18n import locale_of
 from portal.models import Contact
 from portal.models.base import utcnow
 from portal.services.errors import ValidationError
-from portal.services.identity import accounts, contact_twofactor, view_as
+from portal.services.identity import accounts, twofactor, view_as
 from portal.services.identity import contact_accounts as portal_accounts
-from portal.services.identity.contact_signin import authenticate_contact
 from portal.services.platform import company, settings
 from portal.web.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
 from portal.web.login_limits import address_limit, login_limited
@@ -63,7 +62,7 @@ def login() -> ResponseReturnValue:
         return redirect(url_for(".index"))
     form = LoginForm()
     if form.validate_on_submit():
-        contact = authenticate_contact(form.email.data or "", form.password.data or "")
+        contact = accounts.authenticate(Contact, form.email.data or "", form.password.data or "")
         db.session.commit()  # a rehash on success, nothing otherwise
         if contact is not None and contact.totp_secret:
             session.clear()
@@ -112,9 +111,9 @@ def login_two_factor() -> ResponseReturnValue:
     refresh()
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if contact_twofactor.verify_second_factor(contact, form.code.data or ""):
+        if twofactor.verify_second_factor(contact, form.code.data or ""):
             next_url = session[PENDING].get("next")
-            if contact_twofactor.remaining_recovery_codes(contact) <= 2:
+            if twofactor.remaining_recovery_codes(contact) <= 2:
                 flash(_("You have few recovery codes left; make new ones."), "error")
             return _finish_login(contact, next_url)
         g.login_failed = True

@@ -89,7 +89,7 @@ def test_reset_requests_are_limited_per_address(limited_app):
 def test_second_factor_guesses_are_limited(limited_app, make_staff, write):
     import pyotp
 
-    from portal.services.identity import staff_twofactor as twofactor
+    from portal.services.identity import twofactor
     from tests.admin.conftest import reload
 
     member = make_staff([])

@@ -7,7 +7,7 @@ import re
 import pyotp
 
 from portal.extensions import db
-from portal.services.identity import staff_twofactor as twofactor
+from portal.services.identity import twofactor
 from portal.services.platform import settings
 from tests.admin.conftest import reload
 from tests.conftest import PASSWORD

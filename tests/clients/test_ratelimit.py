@@ -9,7 +9,7 @@ import pytest
 
 from portal import create_app
 from portal.extensions import db
-from portal.services.identity import contact_twofactor
+from portal.services.identity import twofactor as contact_twofactor
 from portal.services.platform import settings
 from tests.conftest import PASSWORD
 

@@ -1,13 +1,55 @@
-"""Password set/reset flows shared by the admin and the portal."""
+"""Sign-in and passwords of both kinds of account (staff members and contacts): checking
+credentials, changing a password, and the set/reset-password links."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Contact, Staff
+from portal.services.errors import ValidationError
 from portal.services.identity import passwords, tokens
 from portal.services.platform import email
+
+
+def may_sign_in(user: Staff | Contact) -> bool:
+    """An active account (and, for a contact, of an active customer)."""
+    if not user.is_active:
+        return False
+    return not isinstance(user, Contact) or user.customer.is_active
+
+
+def authenticate(
+    model: type[Staff] | type[Contact], address: str, password: str
+) -> Staff | Contact | None:
+    """The account of ``model`` with these credentials that may sign in, or ``None`` (same cost
+    either way). A hash made with older parameters is upgraded (the caller commits)."""
+    user = db.session.scalar(select(model).where(model.email == address.strip().lower()))
+    ok = passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None or not may_sign_in(user):
+        return None
+    if passwords.needs_rehash(user.password_hash or ""):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        message = _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)
+        raise ValidationError(message, fields={field: message})
+
+
+def change_password(user: Staff | Contact, current: str, new: str) -> None:
+    """Checks the current password, stores the new one and ends every other session (the
+    caller starts a fresh session for the current one)."""
+    if not passwords.verify(user.password_hash, current):
+        message = _("The current password is not correct.")
+        raise ValidationError(message, fields={"current_password": message})
+    check_password_strength(new)
+    user.password_hash = passwords.hash_password(new)
+    user.session_version += 1
+    db.session.flush()
 
 
 def request_reset(model: type[Staff] | type[Contact], address: str) -> None:

@@ -1,5 +1,6 @@
 """What a contact does with its own account and company in the portal: registration, profile,
-password, language, the company profile, and managing the other contacts of its company.
+language, the company profile, and managing the other contacts of its company. Sign-in and
+passwords are shared with staff (:mod:`portal.services.identity.accounts`).
 
 Services flush and never commit; they raise :class:`ValidationError` naming the field, after
 which nothing has been written (the view rolls back). Changes are audited automatically with
@@ -132,20 +133,6 @@ def set_language(contact: Contact, language: str | None) -> None:
     if contact.language != value:
         contact.language = value
         db.session.flush()
-
-
-def change_password(contact: Contact, current: str, new: str) -> None:
-    """Checks the current password, stores the new one and ends every other session (the
-    caller starts a fresh session for the current one)."""
-    if not passwords.verify(contact.password_hash, current):
-        message = _("The current password is not correct.")
-        raise ValidationError(message, fields={"current_password": message})
-    if len(new) < passwords.MIN_LENGTH:
-        message = _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)
-        raise ValidationError(message, fields={"password": message})
-    contact.password_hash = passwords.hash_password(new)
-    contact.session_version += 1
-    db.session.flush()
 
 
 # -- company ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.models import ADMINISTRATOR, Customer, Role, Staff
 from portal.services.errors import ValidationError
 from portal.services.identity import passwords
+from portal.services.identity.accounts import check_password_strength
 from portal.services.identity.permissions import ALL_PERMISSIONS
 from portal.services.platform import validation
 from portal.services.platform.validation import Errors
@@ -31,12 +32,6 @@ def role_by_name(name: str) -> Role | None:
     return db.session.scalar(select(Role).where(Role.name == name))
 
 
-def check_password_strength(password: str, field: str = "password") -> None:
-    if len(password) < passwords.MIN_LENGTH:
-        message = _("Use at least %(n)d characters.", n=passwords.MIN_LENGTH)
-        raise ValidationError(message, fields={field: message})
-
-
 def create_staff(data: Mapping[str, Any], role: Role, password: str | None) -> Staff:
     errors = Errors()
     email = validation.email(data, "email", errors)
@@ -51,17 +46,6 @@ def create_staff(data: Mapping[str, Any], role: Role, password: str | None) -> S
         staff.password_hash = passwords.hash_password(password)
     db.session.add(staff)
     db.session.flush()
-    return staff
-
-
-def authenticate_staff(email: str, password: str) -> Staff | None:
-    """The active staff member with these credentials, or ``None`` (same cost either way)."""
-    staff = db.session.scalar(select(Staff).where(Staff.email == email.strip().lower()))
-    ok = passwords.verify(staff.password_hash if staff else None, password)
-    if not ok or staff is None or not staff.is_active:
-        return None
-    if passwords.needs_rehash(staff.password_hash or ""):
-        staff.password_hash = passwords.hash_password(password)
     return staff
 
 
@@ -116,17 +100,6 @@ def set_active(staff: Staff, active: bool, acting: Staff) -> None:
     if staff.is_active == active:
         return
     staff.is_active = active
-    staff.session_version += 1
-    db.session.flush()
-
-
-def change_password(staff: Staff, current: str, new: str) -> None:
-    """Checks the current password, stores the new one and ends every other session."""
-    if not passwords.verify(staff.password_hash, current):
-        message = _("The current password is not correct.")
-        raise ValidationError(message, fields={"current_password": message})
-    check_password_strength(new)
-    staff.password_hash = passwords.hash_password(new)
     staff.session_version += 1
     db.session.flush()
 
