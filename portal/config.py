@@ -58,6 +58,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "WEBHOOKS_ALLOW_PRIVATE": False,
         "WEBHOOKS_MAX_ATTEMPTS": 8,
         "WEBHOOKS_TIMEOUT": 10,
+        "PDF_RENDER_TIMEOUT": 20,
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

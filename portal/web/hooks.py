@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.i18n import LANGUAGES, current_locale_code
 from portal.models.database import begin_write
 from portal.services.billing.money import format_money
+from portal.services.billing.pdf import PdfRefused
 from portal.services.platform.audit import SYSTEM, actor_for, reset_actor, set_actor
 from portal.services.platform.labels import labels
 
@@ -105,6 +106,14 @@ def register_errors(app: Flask) -> None:
             return jsonify(body), code
         template = f"errors/{code}.html" if code in (403, 404, 429) else "errors/generic.html"
         return render_template(template, code=code, name=exc.name), code
+
+    @app.errorhandler(PdfRefused)
+    def _pdf_refused(exc: PdfRefused) -> Any:
+        db.session.rollback()
+        if _wants_json():
+            body = {"error": {"code": exc.code, "message": exc.message}}
+            return jsonify(body), exc.status
+        return render_template("errors/pdf_refused.html", message=exc.message), exc.status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

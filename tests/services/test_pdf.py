@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from portal.extensions import db
 from portal.models import Invoice
 from portal.services import billing
-from portal.services.billing import estimates, payments, pdf, statements
+from portal.services.billing import estimates, payments, pdf, pdf_worker, statements
 from portal.services.billing.drafts import save_invoice_draft
 from portal.services.platform import outbox
 from portal.services.platform.audit import SYSTEM, acting_as
@@ -214,7 +214,7 @@ def test_estimate_and_statement_pdfs(app, write, make_estimate, issued):
 
 
 def test_fetcher_serves_static_files_only(app, tmp_path):
-    fetcher = pdf.StaticFilesFetcher(pdf.static_root())
+    fetcher = pdf_worker.StaticFilesFetcher(pdf.static_root())
     css = pdf.static_root() / "css" / "pdf.css"
     response = fetcher.fetch(css.as_uri())
     assert b"@page" in response.read()
@@ -244,7 +244,7 @@ def test_fetcher_refuses_symlinks_out_of_static(app, tmp_path):
     root.mkdir()
     (root / "ok.css").write_text("p {}")
     (root / "link.txt").symlink_to("/etc/passwd")
-    fetcher = pdf.StaticFilesFetcher(root)
+    fetcher = pdf_worker.StaticFilesFetcher(root)
     assert fetcher.fetch((root / "ok.css").as_uri()).read() == b"p {}"
     with pytest.raises(ValueError):
         fetcher.fetch((root / "link.txt").as_uri())
@@ -331,7 +331,7 @@ def test_fetcher_blocks_hostile_markup_even_when_rendered_as_html(app, listener)
         + "".join(_hostile(listener.port))
         + (f"<style>p {{ background: url(http://127.0.0.1:{listener.port}/bg) }}</style>")
     )
-    fetcher = pdf.StaticFilesFetcher(pdf.static_root())
+    fetcher = pdf_worker.StaticFilesFetcher(pdf.static_root())
     data = pdf.html_to_pdf(html, fetcher)
     assert not PdfReader(io.BytesIO(data)).attachments
     assert b"/EmbeddedFile" not in data

@@ -17,103 +17,35 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 import os
 import tempfile
-import threading
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+from weasyprint.urls import path2url
 
 from portal.extensions import db
 from portal.i18n import LANGUAGES, default_locale, locale_of
 from portal.models import Estimate, Invoice
+from portal.services.billing import pdf_worker
+from portal.services.billing.pdf_worker import StaticFilesFetcher
 from portal.services.billing.statements import Statement
 from portal.services.billing.totals import compute_totals
+from portal.services.errors import DomainError
 from portal.services.platform import company, outbox, settings
 
 PDF_TEMPLATES = ("invoice.html", "estimate.html", "statement.html")
 
 
-class RefusedURL(ValueError):
-    """WeasyPrint asked for a URL outside the project's static files."""
-
-
-class StaticFilesFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that serves only files under ``root`` (the project's static
-    folder) and the ``extra_files`` named by us, read in process; it refuses every other URL
-    (other ``file://`` paths, symlinks out of ``root``, ``http(s)://``, ``data:`` ...)."""
-
-    def __init__(self, root: Path, extra_files: Iterable[Path] = ()) -> None:
-        # No network handler is ever used (``fetch`` below never calls ``urllib``), but the
-        # base class is told the same: file URLs only, no redirects.
-        super().__init__(timeout=1, allowed_protocols={"file"}, allow_redirects=False)
-        self.root = root.resolve()
-        self.extra_files = frozenset(p.resolve() for p in extra_files)
-        self.fetched: list[str] = []
-
-    def resolve(self, url: str) -> Path:
-        """The local file ``url`` stands for, or :class:`RefusedURL`."""
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            raise RefusedURL(f"malformed URL refused: {url[:200]}") from None
-        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
-            raise RefusedURL(f"only the project's static files may be loaded: {url[:200]}")
-        if parts.query:
-            raise RefusedURL(f"query strings are not allowed: {url[:200]}")
-        path = Path(url2pathname(unquote(parts.path)))
-        if not path.is_absolute():
-            raise RefusedURL(f"relative file URL refused: {url[:200]}")
-        resolved = path.resolve()
-        if resolved in self.extra_files and resolved.is_file():
-            return resolved
-        if resolved.is_relative_to(self.root) and resolved.is_file():
-            return resolved
-        raise RefusedURL(f"file outside the project's static folder refused: {url[:200]}")
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        path = self.resolve(url)
-        self.fetched.append(str(path))
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            path2url(path), body=path.read_bytes(), headers={"Content-Type": mime}
-        )
-
-
-# -- rendering --------------------------------------------------------------------------------
-
-_css_lock = threading.Lock()
-_css_cache: dict[tuple[str, float], CSS] = {}
-
-
 def static_root() -> Path:
     return Path(current_app.static_folder or "static").resolve()
-
-
-def _stylesheet(fetcher: StaticFilesFetcher) -> CSS:
-    """``static/css/pdf.css``, read by us and parsed once per change of the file."""
-    file = static_root() / "css" / "pdf.css"
-    key = (str(file), file.stat().st_mtime)
-    with _css_lock:
-        css = _css_cache.get(key)
-        if css is None:
-            _css_cache.clear()
-            css = CSS(string=file.read_text("utf-8"), base_url=path2url(file), url_fetcher=fetcher)
-            _css_cache[key] = css
-    return css
 
 
 def logo_file() -> Path | None:
@@ -154,13 +86,33 @@ def render_html(template: str, locale: str, **context: Any) -> str:
         )
 
 
+class PdfRefused(DomainError):
+    """The document is too large to print within the time limit (``PDF_RENDER_TIMEOUT``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="pdf_too_large")
+
+
 def html_to_pdf(html: str, fetcher: StaticFilesFetcher | None = None) -> bytes:
-    """Prints our HTML with the restricted fetcher and the print stylesheet."""
+    """Prints our HTML with the restricted fetcher and the print stylesheet: in a helper
+    process with a hard time limit (:mod:`portal.services.billing.pdf_worker`), or, when the
+    caller hands its own ``fetcher`` (to see what was fetched), in this process."""
     root = static_root()
+    css = root / "css" / "pdf.css"
+    if fetcher is not None:
+        return pdf_worker.write_pdf(html, fetcher, css)
     logo = logo_file()
-    fetcher = fetcher or StaticFilesFetcher(root, [logo] if logo else [])
-    document = HTML(string=html, base_url=path2url(root) + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[_stylesheet(fetcher)])
+    timeout = float(current_app.config.get("PDF_RENDER_TIMEOUT", 20))
+    try:
+        return pdf_worker.render(html, root, [logo] if logo else [], css, timeout)
+    except pdf_worker.RenderTimeout:
+        current_app.logger.warning("PDF refused: not rendered within %.1f s", timeout)
+        raise PdfRefused(
+            _(
+                "This document is too large to be printed as a PDF. Shorten its longest "
+                "lines or split it into several documents."
+            )
+        ) from None
 
 
 def render_pdf(template: str, locale: str, **context: Any) -> bytes:
@@ -335,6 +287,3 @@ def render_estimate_attachment(spec: dict[str, Any]) -> tuple[str, str, bytes]:
 def register_renderers() -> None:
     outbox.ATTACHMENT_RENDERERS["invoice_pdf"] = render_invoice_attachment
     outbox.ATTACHMENT_RENDERERS["estimate_pdf"] = render_estimate_attachment
-
-
-register_renderers()
