@@ -8,14 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin import bp
-from portal.admin.forms import (
-    ConfirmPasswordForm,
-    EnableTwoFactorForm,
-    LanguageForm,
-    PasswordChangeForm,
-    language_choices,
-)
-from portal.admin.helpers import show_errors
+from portal.admin.forms import LanguageForm, language_choices
 from portal.auth import staff_required, start_session
 from portal.extensions import db
 from portal.models import Staff
@@ -23,6 +16,8 @@ from portal.services.errors import ValidationError
 from portal.services.identity import accounts, passwords, twofactor
 from portal.services.identity import staff as staff_service
 from portal.services.platform import settings
+from portal.web.forms import ConfirmPasswordForm, EnableTwoFactorForm, PasswordChangeForm
+from portal.web.unit_of_work import show_errors
 
 SETUP_SECRET = "admin_2fa_setup_secret"  # noqa: S105 - a session key name
 

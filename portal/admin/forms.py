@@ -9,25 +9,17 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.i18n import LANGUAGES
 
 
 def language_choices(empty_label: str) -> list[tuple[str, str]]:
     return [("", empty_label), *LANGUAGES.items()]
-
-
-class TwoFactorForm(FlaskForm):
-    code = StringField(
-        _l("Code from your authenticator app, or a recovery code"),
-        validators=[DataRequired(), Length(max=20)],
-    )
 
 
 class StaffForm(FlaskForm):
@@ -45,35 +37,6 @@ class RoleForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language of the admin"), validate_choice=True)
-
-
-class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
-    )
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(min=10, max=1024, message=_l("Use at least 10 characters.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
-
-
-class EnableTwoFactorForm(FlaskForm):
-    code = StringField(
-        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)]
-    )
-
-
-class ConfirmPasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
-    )
 
 
 class SettingsForm(FlaskForm):

@@ -16,14 +16,19 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.admin import bp
-from portal.admin.forms import TwoFactorForm
 from portal.auth import end_session, is_staff, staff_required, start_session
 from portal.extensions import db, limiter
 from portal.i18n import locale_of
 from portal.models import Staff
 from portal.models.base import utcnow
 from portal.services.identity import accounts, twofactor
-from portal.web.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
+from portal.web.forms import (
+    EmptyForm,
+    LoginForm,
+    ResetRequestForm,
+    SetPasswordForm,
+    TwoFactorForm,
+)
 from portal.web.login_limits import address_limit, login_limited
 from portal.web.urls import safe_next
 

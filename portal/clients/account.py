@@ -10,19 +10,13 @@ from flask_wtf import FlaskForm
 
 from portal.auth import start_session
 from portal.clients import area_required, bp, contact_required, current_contact
-from portal.clients.forms import (
-    CompanyForm,
-    ConfirmPasswordForm,
-    EnableTwoFactorForm,
-    PasswordChangeForm,
-    ProfileForm,
-    language_choices,
-)
+from portal.clients.forms import CompanyForm, ProfileForm, language_choices
 from portal.extensions import db
 from portal.services.errors import DomainError, ValidationError
 from portal.services.identity import accounts, passwords, twofactor
 from portal.services.identity import contact_accounts as portal_accounts
 from portal.services.platform import settings
+from portal.web.forms import ConfirmPasswordForm, EnableTwoFactorForm, PasswordChangeForm
 
 SETUP_SECRET = "portal_2fa_setup_secret"  # noqa: S105 - a session key name
 

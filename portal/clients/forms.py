@@ -10,12 +10,11 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
-    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.i18n import LANGUAGES
@@ -40,25 +39,6 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TwoFactorForm(FlaskForm):
-    code = StringField(
-        _l("Code from your authenticator app, or a recovery code"),
-        validators=[DataRequired(), Length(max=20)],
-    )
-
-
-class EnableTwoFactorForm(FlaskForm):
-    code = StringField(
-        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)]
-    )
-
-
-class ConfirmPasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
-    )
-
-
 class RegisterForm(FlaskForm):
     company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=255)])
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=120)])
@@ -81,23 +61,6 @@ class ProfileForm(FlaskForm):
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
     language = SelectField(_l("Language"), validate_choice=True, default="")
-
-
-class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
-    )
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(min=10, max=1024, message=_l("Use at least 10 characters.")),
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
 
 
 class CompanyForm(FlaskForm):

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 
 from portal.auth import end_session, is_contact, is_staff, start_session
 from portal.clients import LOCALE_KEY, bp, contact_required, current_contact, viewing_as
-from portal.clients.forms import LanguageSwitchForm, RegisterForm, TwoFactorForm
+from portal.clients.forms import LanguageSwitchForm, RegisterForm
 from portal.extensions import db, limiter
 from portal.i18n import locale_of
 from portal.models import Contact
@@ -39,7 +39,13 @@ from portal.services.errors import ValidationError
 from portal.services.identity import accounts, twofactor, view_as
 from portal.services.identity import contact_accounts as portal_accounts
 from portal.services.platform import company, settings
-from portal.web.forms import EmptyForm, LoginForm, ResetRequestForm, SetPasswordForm
+from portal.web.forms import (
+    EmptyForm,
+    LoginForm,
+    ResetRequestForm,
+    SetPasswordForm,
+    TwoFactorForm,
+)
 from portal.web.login_limits import address_limit, login_limited
 from portal.web.urls import safe_next
 

@@ -1,10 +1,10 @@
-"""Forms shared by the admin and the portal."""
+"""Forms shared by the admin and the portal: sign-in, passwords and two-factor sign-in."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
@@ -15,6 +15,14 @@ class LoginForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """For POST-only buttons (logout, delete...): just the CSRF token."""
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """The current password, asked again before a change to the sign-in itself."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
+    )
 
 
 class SetPasswordForm(FlaskForm):
@@ -31,5 +39,24 @@ class SetPasswordForm(FlaskForm):
     )
 
 
+class PasswordChangeForm(ConfirmPasswordForm, SetPasswordForm):
+    """The current password and the new one, twice."""
+
+
 class ResetRequestForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class TwoFactorForm(FlaskForm):
+    """The second step of signing in."""
+
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+    )
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)]
+    )
