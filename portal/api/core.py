@@ -25,6 +25,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.api.body import MAX_JSON_BYTES, MAX_JSON_DEPTH, has_nul, json_depth
 from portal.extensions import db
 from portal.models.database import begin_write
 from portal.services.billing.money import round_money
@@ -123,54 +124,9 @@ def domain_error(exc: DomainError) -> Response:
     return error_response(exc.status, exc.code, exc.message, fields)
 
 
-#: A JSON body larger than this is refused with 413 before it is read.
-MAX_JSON_BYTES = 1024 * 1024
-#: Objects and arrays nested deeper than this are refused with 422 before parsing (our bodies
-#: nest three levels; deep nesting only costs the parser and the checks below).
-MAX_JSON_DEPTH = 32
-
-
-def _json_depth(raw: bytes) -> int:
-    """The deepest nesting of objects and arrays in ``raw``, brackets inside strings ignored
-    (one pass, no recursion)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x7B, 0x5B):  # { [
-            depth += 1
-            deepest = max(deepest, depth)
-        elif byte in (0x7D, 0x5D):  # } ]
-            depth -= 1
-    return deepest
-
-
-def _has_nul(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
 def _parse_query(op: Operation) -> pydantic.BaseModel | None:
     args = request.args.to_dict()
-    if _has_nul(args):
+    if has_nul(args):
         raise ApiError(422, "invalid", "Invalid query parameter.", {"query": "NUL character"})
     if op.query is None:
         return None
@@ -195,7 +151,7 @@ def _parse_body(op: Operation) -> tuple[Any, pydantic.BaseModel | None]:
         return None, None
     if not raw and op.body is None:
         return None, None
-    if _json_depth(raw) > MAX_JSON_DEPTH:
+    if json_depth(raw) > MAX_JSON_DEPTH:
         raise ApiError(
             422, "invalid", "The body is nested too deeply.", {"body": "nested too deeply"}
         )
@@ -203,7 +159,7 @@ def _parse_body(op: Operation) -> tuple[Any, pydantic.BaseModel | None]:
         decoded = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         raise ApiError(400, "invalid_json", "The body is not valid JSON.") from None
-    if _has_nul(decoded):
+    if has_nul(decoded):
         raise ApiError(422, "invalid", "Text must not contain NUL characters.", {"body": "NUL"})
     if op.body is None:
         if decoded not in ({}, None):
