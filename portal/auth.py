@@ -16,7 +16,7 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.extensions import db, login_manager
 from portal.models import Contact, Staff
-from portal.services.identity.permissions import check
+from portal.models.permissions import check
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from portal.admin import bp
 from portal.models import Staff
-from portal.services.identity.permissions import check
+from portal.models.permissions import check
 from portal.web import fragments
 
 PER_PAGE = 25

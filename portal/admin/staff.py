@@ -15,9 +15,9 @@ from portal.admin.helpers import PER_PAGE, current_staff
 from portal.auth import permission_required, start_session
 from portal.extensions import db
 from portal.models import Role, Staff
+from portal.models.permissions import AREAS, CAPABILITIES
 from portal.services.errors import ValidationError
 from portal.services.identity import staff as staff_service
-from portal.services.identity.permissions import AREAS, CAPABILITIES
 from portal.services.platform import email
 from portal.web.forms import EmptyForm
 from portal.web.pages import page_number

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import TimestampMixin, UTCDateTime
-from portal.services.identity.permissions import ALL_PERMISSIONS, check
+from portal.models.permissions import ALL_PERMISSIONS, check
 
 ADMINISTRATOR = "Administrator"
 

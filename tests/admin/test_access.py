@@ -11,7 +11,7 @@ import pytest
 
 from portal import create_app
 from portal.admin import PUBLIC_ENDPOINTS
-from portal.services.identity.permissions import ALL_PERMISSIONS
+from portal.models.permissions import ALL_PERMISSIONS
 
 
 def _admin_routes() -> list[tuple[str, str, str, tuple[str, ...]]]:

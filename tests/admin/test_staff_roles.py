@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.extensions import db
 from portal.models import ADMINISTRATOR, OutboxEmail, Role, Staff
-from portal.services.identity.permissions import AREAS, CAPABILITIES
+from portal.models.permissions import AREAS, CAPABILITIES
 from tests.admin.conftest import reload
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, false, select, true
 
 from portal.extensions import db
 from portal.models import Customer, Staff, customer_admins
-from portal.services.identity.permissions import AREAS
+from portal.models.permissions import AREAS
 
 T = TypeVar("T")
 

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import ADMINISTRATOR, Customer, Role, Staff
+from portal.models.permissions import ALL_PERMISSIONS
 from portal.services.errors import ValidationError
 from portal.services.identity import passwords
 from portal.services.identity.accounts import check_password_strength
-from portal.services.identity.permissions import ALL_PERMISSIONS
 from portal.services.platform import validation
 from portal.services.platform.validation import Errors
 
