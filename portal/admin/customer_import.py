@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 
 from portal.admin import bp
 from portal.admin.customer_forms import ImportForm
-from portal.admin.helpers import current_staff, once_committed
+from portal.admin.helpers import current_staff
 from portal.auth import permission_required
 from portal.services.customers import import_export as customer_import
 from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
-from portal.web.unit_of_work import fail
+from portal.web.unit_of_work import fail, on_commit
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -102,7 +102,7 @@ def customer_import_apply() -> ResponseReturnValue:
         path.unlink(missing_ok=True)
         session.pop("customer_import", None)
 
-    once_committed(forget_upload)
+    on_commit(forget_upload)
     flash(
         _(
             "Import done: %(created)d customers created, %(updated)d updated.",

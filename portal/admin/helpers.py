@@ -3,13 +3,11 @@ checks and the navigation in templates."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from flask import after_this_request, g, request, url_for
+from flask import g, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from werkzeug.wrappers import Response
 
 from portal.admin import bp
 from portal.models import Staff
@@ -22,19 +20,6 @@ PER_PAGE = 25
 def current_staff() -> Staff:
     """The signed-in staff member (the object behind ``current_user``)."""
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def once_committed(action: Callable[[], None]) -> None:
-    """Runs ``action`` after the view, once the request's unit of work was committed (the
-    response is below 400); not when the commit fails. For what must only happen with the
-    changes stored: a marker in the session, removing a file the changes were made from.
-    Call it on a path that does not :func:`~portal.web.unit_of_work.fail`."""
-
-    @after_this_request
-    def run(response: Response) -> Response:
-        if response.status_code < 400:
-            action()
-        return response
 
 
 @bp.app_template_global()

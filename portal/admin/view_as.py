@@ -7,10 +7,11 @@ from flask import abort, redirect, session, url_for
 from flask.typing import ResponseReturnValue
 
 from portal.admin import bp
-from portal.admin.helpers import current_staff, once_committed
+from portal.admin.helpers import current_staff
 from portal.auth import permission_required
 from portal.services.identity import view_as
 from portal.web.forms import EmptyForm
+from portal.web.unit_of_work import on_commit
 
 
 @bp.post("/contacts/<int:contact_id>/view-as")
@@ -28,5 +29,5 @@ def view_as_contact(contact_id: int) -> ResponseReturnValue:
     def remember() -> None:  # only with the audited start stored
         session[view_as.SESSION_KEY] = marker
 
-    once_committed(remember)
+    on_commit(remember)
     return redirect(url_for("clients.index"))

@@ -53,10 +53,20 @@ def show_errors(form: FlaskForm, exc: DomainError) -> None:
         flash(exc.message, "error")
 
 
+def on_commit(action: Callable[[], None]) -> None:
+    """Runs ``action`` right after the request's changes were committed, and never when they
+    are rolled back: for what must happen only with the changes stored (a marker in the
+    session, removing the file an import was read from)."""
+    g.setdefault("_unit_of_work_on_commit", []).append(action)
+
+
 def _finish(response: Any) -> Any:
     response = current_app.make_response(response)
+    actions = g.pop("_unit_of_work_on_commit", [])
     if response.status_code < 400 and not g.pop("_unit_of_work_failed", False):
         db.session.commit()
+        for action in actions:
+            action()
     else:
         db.session.rollback()
     return response
@@ -68,6 +78,7 @@ def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g.pop("_unit_of_work_failed", None)
+        g.pop("_unit_of_work_on_commit", None)
         try:
             response = view(*args, **kwargs)
         except BaseException:
