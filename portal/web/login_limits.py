@@ -41,20 +41,20 @@ def login_limited(side: str, pending_key: str) -> Callable[[F], F]:
             email = f"id:{pending.get('id', '')}"
         return f"{side}-account:{email}"
 
+    limits = (
+        (account_limit, account_key, "account"),
+        (address_limit, get_remote_address, "address"),
+    )
+
     def decorator(view: F) -> F:
-        view = limiter.limit(
-            account_limit,
-            key_func=account_key,
-            methods=["POST"],
-            deduct_when=failed,
-            scope=f"{side}-login-account",
-        )(view)
-        return limiter.limit(  # type: ignore[no-any-return]
-            address_limit,
-            key_func=get_remote_address,
-            methods=["POST"],
-            deduct_when=failed,
-            scope=f"{side}-login-address",
-        )(view)
+        for limit, key, kind in limits:
+            view = limiter.limit(
+                limit,
+                key_func=key,
+                methods=["POST"],
+                deduct_when=failed,
+                scope=f"{side}-login-{kind}",
+            )(view)
+        return view
 
     return decorator
