@@ -53,7 +53,8 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo "Emails wait in the outbox until PORTAL_MAIL_SERVER is set; see them with: $(BIN)/flask --app wsgi outbox show"
-	PORTAL_COOKIE_SECURE=$${PORTAL_COOKIE_SECURE:-false} PORTAL_RUN_BANNER=1 PORT=$(PORT) \
+	PORTAL_COOKIE_SECURE=$${PORTAL_COOKIE_SECURE:-false} PORTAL_RUN_BANNER=1 PORTAL_OUTBOX_WORKER=1 \
+		PORT=$(PORT) \
 		$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 test: SYSTEM_CHECK_ARGS = --tests

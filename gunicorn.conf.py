@@ -21,6 +21,8 @@ import gc
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,24 @@ def on_starting(server: Any) -> None:
         stale.unlink()
 
 
+_outbox_worker: subprocess.Popen[bytes] | None = None
+
+
+def when_ready(server: Any) -> None:
+    """``make run`` (``PORTAL_OUTBOX_WORKER=1``) delivers emails without a second command: the
+    outbox worker runs beside gunicorn and stops with it. In production run it as its own
+    service (docs/deployment.md). Requests never deliver email themselves."""
+    global _outbox_worker
+    if os.environ.get("PORTAL_OUTBOX_WORKER") != "1":
+        return
+    if not os.environ.get("PORTAL_MAIL_SERVER"):
+        server.log.info("PORTAL_MAIL_SERVER is not set: emails wait in the outbox")
+        return
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send", "--loop"]
+    _outbox_worker = subprocess.Popen([*command, "--interval", "2"])  # noqa: S603
+    server.log.info("Outbox worker started (pid %s)", _outbox_worker.pid)
+
+
 def post_worker_init(worker: Any) -> None:
     """Garbage collection tuned for a request-serving process: the objects of the loaded app
     (modules, templates, mappers) move to a permanent generation that collections no longer
@@ -91,5 +111,8 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
+    if _outbox_worker is not None and _outbox_worker.poll() is None:
+        _outbox_worker.terminate()
+        _outbox_worker.wait(timeout=10)
     if _own_metrics_dir:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

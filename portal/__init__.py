@@ -52,7 +52,7 @@ def register_listeners(app: Flask) -> None:
     from portal.services.billing import pdf
     from portal.services.customers import search_index
     from portal.services.integration import webhook_events
-    from portal.services.platform import audit, outbox
+    from portal.services.platform import audit
 
     database.register_listeners()
     audit.register()
@@ -60,7 +60,6 @@ def register_listeners(app: Flask) -> None:
     webhook_events.register(
         {"invoice": api_documents.invoice_payload, "customer": api_customers.customer_payload}
     )
-    outbox.init_app(app)
     pdf.register_renderers()
 
 

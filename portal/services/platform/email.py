@@ -1,6 +1,6 @@
 """Emails: rendered from ``templates/email/`` in the recipient's language and written to the
-outbox in the caller's transaction; delivered after commit (see
-:mod:`portal.services.platform.outbox`).
+outbox in the caller's transaction; delivered by the outbox worker, never inside a request
+(see :mod:`portal.services.platform.outbox`).
 
 Each email is three templates: ``<name>.subject.txt``, ``<name>.txt`` and ``<name>.html``.
 """
@@ -78,7 +78,6 @@ def queue(
     )
     db.session.add(email)
     db.session.flush()
-    db.session.info.setdefault("outbox_ids", []).append(email.id)
     return email
 
 

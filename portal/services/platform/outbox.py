@@ -1,15 +1,18 @@
 """Outbox delivery over SMTP: claim a row, send it, record the result; retry with backoff.
 
+Emails are delivered only by the worker (``flask outbox send --loop``; ``make run`` starts one
+beside gunicorn), never inside a request: a slow mail server must not slow a page down or tell,
+by its timing, whether an address is known.
+
 A row is claimed (status ``sending``) in a short transaction committed before the SMTP
-conversation, so two workers (or a worker and the after-commit delivery) never send the same row.
+conversation, so two workers never send the same row.
 The worker claims small batches: on PostgreSQL with ``SELECT ... FOR UPDATE SKIP LOCKED`` (each
 worker locks rows no other worker holds, nobody waits), on SQLite inside a ``BEGIN IMMEDIATE``
 transaction (the database write lock serialises claimers). Either way the claim itself is the
-conditional ``UPDATE ... WHERE status = 'queued'``, which is also how the after-commit delivery
-claims its rows one by one: only one ``UPDATE`` can match. A failure puts the row back to
-``queued`` with a later ``next_attempt_at`` until ``MAIL_MAX_ATTEMPTS``, then ``failed`` with
-the last error. A row left in ``sending`` by a crashed worker is released again after
-``STALE_CLAIM``.
+conditional ``UPDATE ... WHERE status = 'queued'``: only one ``UPDATE`` can match. A failure
+puts the row back to ``queued`` with a later ``next_attempt_at`` until ``MAIL_MAX_ATTEMPTS``,
+then ``failed`` with the last error. A row left in ``sending`` by a crashed worker is released
+again after ``STALE_CLAIM``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.models.base import utcnow
-from portal.models.database import begin_write, listen_once
+from portal.models.database import begin_write
 
 STALE_CLAIM = timedelta(minutes=15)
 #: Rows a worker claims at a time: small, so several workers share a backlog and a claim never
@@ -178,7 +181,7 @@ def release_stale_claims(session: Session) -> int:
 def deliver(ids: Iterable[int] | None = None, limit: int = 100) -> tuple[int, int]:
     """Delivers due queued emails (or just ``ids``). Returns ``(sent, failed)``.
 
-    Uses its own session so it can run right after a request's commit or in the worker."""
+    Uses its own session, apart from any unit of work of the caller."""
     if not mail_configured():
         return (0, 0)
     session = Session(bind=db.engine, expire_on_commit=False)
@@ -220,36 +223,3 @@ def resend(email: OutboxEmail) -> None:
     email.attempts = 0
     email.next_attempt_at = utcnow()
     db.session.flush()
-
-
-def init_app(app: Any) -> None:
-    """After a commit that queued emails, deliver them right away when SMTP is configured
-    and ``MAIL_SEND_AFTER_COMMIT`` is on; whatever fails stays queued for the worker."""
-    listen_once(Session, "after_commit", _after_commit)
-    listen_once(Session, "after_rollback", _after_rollback)
-
-    @app.after_request
-    def _deliver_after_request(response: Any) -> Any:
-        ids = db.session.info.pop("outbox_pending_delivery", None)
-        if ids:
-            try:
-                deliver(ids)
-            except Exception:
-                app.logger.exception("after-commit email delivery failed")
-        return response
-
-
-def _after_commit(session: Session) -> None:
-    ids = session.info.pop("outbox_ids", None)
-    if not ids:
-        return
-    try:
-        if not current_app.config.get("MAIL_SEND_AFTER_COMMIT", True):
-            return
-    except RuntimeError:  # outside an app context
-        return
-    session.info.setdefault("outbox_pending_delivery", []).extend(ids)
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop("outbox_ids", None)
