@@ -3,13 +3,16 @@ libraries stop the set-up with one apt-get line, and ``make run`` serves with gu
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import lockcheck  # noqa: E402
+
+from tests.conftest import SMTPServer  # noqa: E402
 
 
 def test_the_committed_lock_matches_pyproject():
@@ -127,10 +132,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _request_reset(base: str, email: str) -> int:
+    """Asks for a reset link as a browser would (form, CSRF token, cookie); the status."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base}/clients/reset-password", timeout=10) as page:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
+    assert token is not None
+    form = urllib.parse.urlencode({"csrf_token": token.group(1), "email": email}).encode()
+    with opener.open(f"{base}/clients/reset-password", data=form, timeout=10) as answer:
+        return answer.status
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_serves_with_gunicorn_and_ends_with_the_demo_logins(tmp_path):
     port = _free_port()
+    smtp = SMTPServer(_free_port())
+    smtp.start()
     env = {
+        "PORTAL_MAIL_SERVER": "127.0.0.1",
+        "PORTAL_MAIL_PORT": str(smtp.port),
         **os.environ,
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
@@ -166,9 +187,16 @@ def test_make_run_serves_with_gunicorn_and_ends_with_the_demo_logins(tmp_path):
         output = "\n".join(lines)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             assert response.status == 200
+        # Emails go out without a second command: the outbox worker runs beside gunicorn.
+        assert _request_reset(f"http://127.0.0.1:{port}", "anna.schmidt@example.com") == 200
+        deadline = time.monotonic() + 30
+        while not smtp.messages and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [m["To"] for m in smtp.messages] == ["anna.schmidt@example.com"]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+        smtp.stop()
 
     assert "development server" not in output
     listening = next(i for i, line in enumerate(lines) if "Listening at:" in line)
