@@ -7,17 +7,18 @@ Delivery mirrors the email outbox (:mod:`portal.services.platform.outbox`): a ro
 conditional ``UPDATE ... WHERE status = 'queued'`` committed before the HTTP request, a failure
 goes back to ``queued`` with a backoff until ``WEBHOOKS_MAX_ATTEMPTS``, then ``failed``; a row
 left in ``sending`` by a crashed worker is released after ``STALE_CLAIM``.
+
+Receivers must be public: the address rules and the one-look-up connection that delivery uses
+live in :mod:`portal.services.integration.safe_http`; registration refuses address literals in
+any notation and internal-looking names, and every delivery checks what the name resolves to
+at that moment and connects to exactly that address.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
-import socket
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from portal.models.base import utcnow
 from portal.models.database import begin_write
 from portal.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 from portal.services.errors import ValidationError
+from portal.services.integration import safe_http
 from portal.services.platform.validation import Errors
 
 STALE_CLAIM = timedelta(minutes=15)
@@ -49,19 +51,29 @@ def _allow_private() -> bool:
     return bool(value)
 
 
-def _is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+def _is_public_host(host: str) -> bool:
+    """An address literal in any notation the resolver accepts must be public; a name must not
+    look internal (what it resolves to is checked at every delivery)."""
+    host = host.rstrip(".").lower()
+    address = safe_http.numeric_host(host)
+    if address is not None:
+        return safe_http.is_public(address)
+    return not (
+        host == "localhost"
+        or host.endswith((".localhost", ".local", ".internal"))
+        or "." not in host
+    )
 
 
 def check_url(url: Any) -> str:
-    """An ``http(s)`` URL whose host is not private, loopback or link-local (unless
+    """An ``http(s)`` URL whose host is public (see :mod:`.safe_http`; anything goes with
     ``PORTAL_WEBHOOKS_ALLOW_PRIVATE``); raises :class:`ValidationError` on ``url``."""
     message = None
     clean = url.strip() if isinstance(url, str) else ""
-    parts = urlsplit(clean) if clean else None
+    try:
+        parts = urlsplit(clean) if clean else None
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        parts = None
     if (
         parts is None
         or parts.scheme not in ("http", "https")
@@ -78,16 +90,7 @@ def check_url(url: Any) -> str:
             message = _("Enter an http:// or https:// URL.")
     if message is None and not _allow_private():
         assert parts is not None and parts.hostname is not None
-        host = parts.hostname.rstrip(".").lower()
-        try:
-            public = _is_public_address(host)
-        except ValueError:  # a name, not an address literal
-            public = not (
-                host == "localhost"
-                or host.endswith((".localhost", ".local", ".internal"))
-                or "." not in host
-            )
-        if not public:
+        if not _is_public_host(parts.hostname):
             message = _("Private, loopback and link-local addresses are not allowed.")
     if message is not None:
         raise ValidationError(message, fields={"url": message})
@@ -144,48 +147,20 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an error: it could lead to an address the URL check would refuse."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _check_resolved(url: str) -> None:
-    """Refuses a host that resolves to a private address (unless allowed) at send time."""
-    if _allow_private():
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
-        if not _is_public_address(str(info[4][0])):
-            raise ValueError(f"{host} resolves to a non-public address")
-
-
 def post(url: str, secret: str, event_name: str, delivery_id: int, body: bytes) -> int:
-    """POSTs ``body`` signed with ``secret``; returns the HTTP status (raises on failure)."""
-    _check_resolved(url)
-    request = urllib.request.Request(  # noqa: S310 - check_url allows http(s) only
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "portal-webhooks/1",
-            "X-Portal-Event": event_name,
-            "X-Portal-Delivery": str(delivery_id),
-            SIGNATURE_HEADER: sign(secret, body),
-        },
-    )
-    opener = urllib.request.build_opener(_NoRedirect)
+    """POSTs ``body`` signed with ``secret``; returns the HTTP status (a redirect is a status,
+    not followed). The host is resolved once, every address checked (unless
+    ``PORTAL_WEBHOOKS_ALLOW_PRIVATE``) and the checked address connected to; a refused address
+    raises :class:`safe_http.RefusedAddress` before any connection, like a network error."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "portal-webhooks/1",
+        "X-Portal-Event": event_name,
+        "X-Portal-Delivery": str(delivery_id),
+        SIGNATURE_HEADER: sign(secret, body),
+    }
     timeout = float(current_app.config.get("WEBHOOKS_TIMEOUT", 10))
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return int(exc.code)
+    return safe_http.post(url, body, headers, timeout, allow_private=_allow_private())
 
 
 def _claim(session: Session, delivery_id: int) -> bool:
