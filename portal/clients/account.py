@@ -3,18 +3,16 @@ the ``company`` permission, the company profile."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal.clients import area_required, bp, contact_required, current_contact
 from portal.clients.forms import CompanyForm, ProfileForm, language_choices
-from portal.services.errors import ValidationError
 from portal.services.identity import contact_accounts as portal_accounts
 from portal.web import flows
 from portal.web.audiences import CONTACTS
 from portal.web.forms import PasswordChangeForm
-from portal.web.unit_of_work import show_errors
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -34,14 +32,14 @@ def profile() -> ResponseReturnValue:
     password_form = PasswordChangeForm(prefix="pw")
     status = 200
     if request.method == "POST" and "profile-first_name" in request.form:
-        if profile_form.validate_on_submit():
-            try:
-                portal_accounts.update_profile(me, profile_form.data)
-            except ValidationError as exc:
-                show_errors(profile_form, exc)
-            else:
-                flash(_("Your profile has been saved."), "success")
-                return redirect(url_for(".profile"))
+        saved = flows.save_form(
+            profile_form,
+            lambda: portal_accounts.update_profile(me, profile_form.data),
+            _("Your profile has been saved."),
+            ".profile",
+        )
+        if saved is not None:
+            return saved
         status = 422
     elif request.method == "POST":
         changed = flows.change_password(CONTACTS, me, password_form)
@@ -71,13 +69,13 @@ def company_profile() -> ResponseReturnValue:
         data={name: getattr(customer, name) or "" for name in portal_accounts.COMPANY_FIELDS}
     )
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                portal_accounts.update_company(me, form.data)
-            except ValidationError as exc:
-                show_errors(form, exc)
-            else:
-                flash(_("The company profile has been saved."), "success")
-                return redirect(url_for(".company_profile"))
+        saved = flows.save_form(
+            form,
+            lambda: portal_accounts.update_company(me, form.data),
+            _("The company profile has been saved."),
+            ".company_profile",
+        )
+        if saved is not None:
+            return saved
         return render_template("clients/company.html", form=form, customer=customer), 422
     return render_template("clients/company.html", form=form, customer=customer)

@@ -12,12 +12,14 @@ short-lived marker in the session (``Audience.pending_key``) and the code step c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.auth import end_session, start_session
@@ -173,24 +175,41 @@ def set_password(audience: Audience, token: str, purpose: str) -> ResponseReturn
     return _page(audience, "set_password", form=form, account=account), status
 
 
+def save_form(
+    form: FlaskForm, save: Callable[[], object], saved: str, next_endpoint: str
+) -> Response | None:
+    """A submitted form handled the usual way: when it is valid, ``save`` runs (a service
+    call); then ``saved`` is flashed and the redirect to ``next_endpoint`` returned. ``None``
+    when the form or the service refused (the errors are on ``form``, nothing is kept)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except ValidationError as exc:
+        show_errors(form, exc)
+        return None
+    flash(saved, "success")
+    return redirect(url_for(next_endpoint))
+
+
 def change_password(
     audience: Audience, account: Account, form: PasswordChangeForm
 ) -> Response | None:
     """A submitted password change of the signed-in account: the redirect after the change, or
     ``None`` when it was refused (the errors are on ``form``). Every other session ends; this
     one goes on."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        accounts.change_password(
-            account, form.current_password.data or "", form.password.data or ""
-        )
-    except ValidationError as exc:
-        show_errors(form, exc)
-        return None
-    start_session(account)  # this session goes on; every other one has ended
-    flash(_("Your password has been changed. Other sessions were signed out."), "success")
-    return redirect(url_for(audience.endpoint(audience.account_page)))
+
+    def change() -> None:
+        current, new = form.current_password.data or "", form.password.data or ""
+        accounts.change_password(account, current, new)
+        start_session(account)  # this session goes on; every other one has ended
+
+    return save_form(
+        form,
+        change,
+        _("Your password has been changed. Other sessions were signed out."),
+        audience.endpoint(audience.account_page),
+    )
 
 
 # -- two-factor sign-in of the signed-in account -----------------------------------------------
