@@ -12,7 +12,7 @@ from portal.clients.forms import CompanyForm, ProfileForm, language_choices
 from portal.services.identity import contact_accounts as portal_accounts
 from portal.web import flows
 from portal.web.audiences import CONTACTS
-from portal.web.forms import PasswordChangeForm
+from portal.web.forms import PasswordChangeForm, save_form
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -32,7 +32,7 @@ def profile() -> ResponseReturnValue:
     password_form = PasswordChangeForm(prefix="pw")
     status = 200
     if request.method == "POST" and "profile-first_name" in request.form:
-        saved = flows.save_form(
+        saved = save_form(
             profile_form,
             lambda: portal_accounts.update_profile(me, profile_form.data),
             _("Your profile has been saved."),
@@ -69,7 +69,7 @@ def company_profile() -> ResponseReturnValue:
         data={name: getattr(customer, name) or "" for name in portal_accounts.COMPANY_FIELDS}
     )
     if request.method == "POST":
-        saved = flows.save_form(
+        saved = save_form(
             form,
             lambda: portal_accounts.update_company(me, form.data),
             _("The company profile has been saved."),

@@ -12,14 +12,12 @@ short-lived marker in the session (``Audience.pending_key``) and the code step c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.auth import end_session, start_session
@@ -27,7 +25,6 @@ from portal.extensions import db
 from portal.i18n import locale_of
 from portal.models import Contact, Staff
 from portal.models.base import utcnow
-from portal.services.errors import ValidationError
 from portal.services.identity import accounts, passwords, twofactor
 from portal.services.platform import settings
 from portal.web.audiences import Audience
@@ -40,8 +37,8 @@ from portal.web.forms import (
     ResetRequestForm,
     SetPasswordForm,
     TwoFactorForm,
+    save_form,
 )
-from portal.web.unit_of_work import show_errors
 from portal.web.urls import safe_next
 
 #: Seconds the second sign-in step may take after the password step.
@@ -173,23 +170,6 @@ def set_password(audience: Audience, token: str, purpose: str) -> ResponseReturn
         return redirect(url_for(audience.endpoint("login")))
     status = audience.refused_status if request.method == "POST" else 200
     return _page(audience, "set_password", form=form, account=account), status
-
-
-def save_form(
-    form: FlaskForm, save: Callable[[], object], saved: str, next_endpoint: str
-) -> Response | None:
-    """A submitted form handled the usual way: when it is valid, ``save`` runs (a service
-    call); then ``saved`` is flashed and the redirect to ``next_endpoint`` returned. ``None``
-    when the form or the service refused (the errors are on ``form``, nothing is kept)."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        save()
-    except ValidationError as exc:
-        show_errors(form, exc)
-        return None
-    flash(saved, "success")
-    return redirect(url_for(next_endpoint))
 
 
 def change_password(

@@ -1,11 +1,19 @@
-"""Forms shared by the admin and the portal: sign-in, passwords and two-factor sign-in."""
+"""Forms shared by the admin and the portal (sign-in, passwords and two-factor sign-in) and
+:func:`save_form`, the usual handling of a submitted form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import flash, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from portal.services.errors import ValidationError
+from portal.web.unit_of_work import show_errors
 
 
 class LoginForm(FlaskForm):
@@ -60,3 +68,20 @@ class EnableTwoFactorForm(FlaskForm):
     code = StringField(
         _l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)]
     )
+
+
+def save_form(
+    form: FlaskForm, save: Callable[[], object], saved: str, next_endpoint: str
+) -> Response | None:
+    """A submitted form handled the usual way: when it is valid, ``save`` runs (a service
+    call); then ``saved`` is flashed and the redirect to ``next_endpoint`` returned. ``None``
+    when the form or the service refused (the errors are on ``form``, nothing is kept)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except ValidationError as exc:
+        show_errors(form, exc)
+        return None
+    flash(saved, "success")
+    return redirect(url_for(next_endpoint))
