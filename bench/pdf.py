@@ -143,6 +143,30 @@ def median_seconds(fn: Callable[[], Any], runs: int = RUNS) -> float:
     return statistics.median(samples)
 
 
+def hostile_renders() -> list[tuple[str, float, int]]:
+    """Issue 24: documents that held a worker for minutes before (one render each, seconds,
+    pages), with the default time limit."""
+    words = " ".join(f"word{i % 97}x{i % 13}" for i in range(900))[:5000]
+    cases = [
+        ("one line with a 5,000-character word", ["x" * 5000]),
+        ("one line with a 5,000-character paragraph", [words]),
+        ("four lines with a 5,000-character paragraph", [words] * 4),
+        ("200 ordinary lines", ["Consulting, senior (hours)"] * 200),
+    ]
+    results = []
+    for name, descriptions in cases:
+        invoice = seed_invoice(lines=len(descriptions))
+        for line, text in zip(invoice.lines, descriptions, strict=True):
+            line.description = text
+        started = time.perf_counter()
+        data = pdf.invoice_pdf(invoice, "en")
+        took = time.perf_counter() - started
+        pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+        results.append((name, took, pages))
+        db.session.rollback()
+    return results
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp))
@@ -163,6 +187,7 @@ def main() -> None:
             pdf.cached_pdf(fresh_invoice(), locale)  # fill the cache
             cached = median_seconds(lambda: pdf.cached_pdf(fresh_invoice(), locale))
             size = len(pdf.invoice_pdf(fresh_invoice(), locale))
+            hostile = hostile_renders()
 
     ratio = render / static
     speedup = render / cached
@@ -170,7 +195,7 @@ def main() -> None:
     ok_cache = "met" if speedup >= 20 else "NOT met"
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = f"""
-## PDF rendering (issue 7)
+## PDF rendering (issues 7 and 24)
 
 Command: `.venv/bin/python bench/pdf.py` - SQLite, a {LINES}-line invoice, median of {RUNS}
 runs after one warm-up, measured {when}.
@@ -185,7 +210,12 @@ runs after one warm-up, measured {when}.
 - Render / static HTML: **{ratio:.2f} x** (goal <= 1.3 x: {ok_ratio}).
 - Render / cached: **{speedup:.0f} x faster** from the cache (goal >= 20 x: {ok_cache}).
 - PDF size: {size / 1024:.0f} KiB.
-"""
+
+Documents that held a worker before issue 24 (one render each, helper process, 20 s limit):
+
+| document | render | pages |
+|---|---|---|
+""" + "".join(f"| {name} | {took:.2f} s | {pages} |\n" for name, took, pages in hostile)
     print(report)
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results:
         results.write(report)
