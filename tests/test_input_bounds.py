@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
+from portal.extensions import db
+from portal.models import Invoice, Payment
 from portal.web.converters import MAX_ID
 
 HUGE = "99999999999999999999"
@@ -67,3 +70,44 @@ def test_any_page_number_on_portal_lists(client, make_contact, login_contact, pa
     response = client.get(f"{path}?page={page}")
 
     assert response.status_code == 200
+
+
+HUGE_NUMBERS = ["1e1000000", "-1e1000000", "1e-1000000", "9" * 40, "0." + "0" * 80 + "1"]
+
+
+@pytest.mark.parametrize("value", HUGE_NUMBERS)
+@pytest.mark.parametrize("column", ["quantity", "unit_price", "discount"])
+def test_huge_numbers_in_invoice_lines_are_field_errors(
+    client, login_staff, make_customer, column, value
+):
+    login_staff()
+    customer = make_customer()
+    row = {
+        "lines-0-description": "Work",
+        "lines-0-quantity": "1",
+        "lines-0-unit_price": "10",
+        "lines-0-discount": "0",
+    }
+    row[f"lines-0-{column}"] = value
+
+    response = client.post(f"/admin/customers/{customer.id}/invoices/new", data=row)
+
+    # Refused by the form (400, over the field's length) or by the service (422, next to the
+    # field), never computed into a 500; nothing is written.
+    page = response.get_data(as_text=True)
+    assert response.status_code in (400, 422)
+    if response.status_code == 422:
+        assert "Must be at most" in page or "decimal places" in page
+    assert "Traceback" not in page
+    assert db.session.scalar(select(func.count()).select_from(Invoice)) == 0
+
+
+@pytest.mark.parametrize("value", HUGE_NUMBERS)
+def test_huge_payment_amounts_are_field_errors(client, login_staff, make_invoice, value):
+    login_staff()
+    invoice = make_invoice(issue=True)
+
+    response = client.post(f"/admin/invoices/{invoice.id}/payments", data={"amount": value})
+
+    assert response.status_code in (400, 422)
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0

@@ -66,3 +66,18 @@ def test_a_body_over_one_mebibyte_is_413(api):
 
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize("value", ["1e1000000", "-1e1000000", "1e-1000000"])
+def test_huge_numbers_in_api_invoices_and_sales_are_422(api, make_customer, make_invoice, value):
+    customer = make_customer()
+    issued = make_invoice(customer, issue=True)
+    line = {"description": "Work", "quantity": value, "unit_price": "10", "tax_rate": "0"}
+
+    created = api.post("/invoices", {"customer_id": customer.id, "lines": [line]})
+
+    assert created.status_code == 422
+    assert any("quantity" in field for field in created.get_json()["error"]["fields"])
+    sale = {"invoice_number": issued.number, "reference": "R", "amount": value, "currency": "EUR"}
+    paid = api.post("/sales", {**sale, "paid_at": "2026-01-01"})
+    assert paid.status_code == 422, paid.get_json()

@@ -30,7 +30,7 @@ def parse_decimal(value: object, field: str, message: str) -> Decimal:
         result = as_decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ValidationError(message, fields={field: message}) from None
-    if not result.is_finite():
+    if not result.is_finite() or (result and not -64 <= result.adjusted() < 16):
         raise ValidationError(message, fields={field: message})
     return result
 

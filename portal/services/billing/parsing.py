@@ -13,6 +13,10 @@ from flask_babel import gettext as _
 from portal.models.base import as_decimal
 from portal.services.platform.validation import Errors
 
+#: Digits before the decimal point any amount, quantity or percent may have (the columns hold
+#: 14 for money and 10 for quantities; an invoice line of ten billion is no real invoice).
+MAX_INTEGER_DIGITS = 10
+
 
 def parse_amount(
     value: Any,
@@ -24,8 +28,11 @@ def parse_amount(
     positive: bool = False,
     places: int = 4,
     default: Decimal | None = None,
+    digits: int = MAX_INTEGER_DIGITS,
 ) -> Decimal | None:
-    """A finite decimal within the bounds and with at most ``places`` decimals."""
+    """A finite decimal within the bounds, with at most ``digits`` digits before the decimal
+    point (checked before any arithmetic: ``1e1000000`` is refused, never computed) and at
+    most ``places`` decimals."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if default is None:
             errors.add(field, _("This field is required."))
@@ -39,6 +46,12 @@ def parse_amount(
         number = Decimal("NaN")
     if not number.is_finite():
         errors.add(field, _("Enter a number such as 12.50."))
+        return None
+    if number and number.adjusted() >= digits:
+        errors.add(field, _("Must be at most %(n)s.", n="9" * digits))
+        return None
+    if (number and number.adjusted() < -places) or int(number.as_tuple().exponent) < -64:
+        errors.add(field, _("At most %(n)d decimal places.", n=places))
         return None
     if int(number.normalize().as_tuple().exponent) < -places:
         errors.add(field, _("At most %(n)d decimal places.", n=places))
