@@ -113,7 +113,11 @@ def register_errors(app: Flask) -> None:
         if _wants_json():
             body = {"error": {"code": exc.code, "message": exc.message}}
             return jsonify(body), exc.status
-        return render_template("errors/pdf_refused.html", message=exc.message), exc.status
+        back = request.referrer or ""
+        if not back.startswith(request.host_url):
+            back = "/admin/" if request.path.startswith("/admin/") else "/clients/"
+        page = render_template("errors/pdf_refused.html", message=exc.message, back=back)
+        return page, exc.status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

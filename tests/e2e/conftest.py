@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,3 +93,21 @@ def browser_page_factory(browser: Any) -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def browser_page(browser_page_factory: Callable[..., Any]) -> Any:
     return browser_page_factory()
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+#: The rule sets of WCAG 2.2 levels A and AA (axe-core's tags).
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now (injected through the
+    DevTools protocol, so the page's Content-Security-Policy stays as it is)."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' '))}))",
+        WCAG_AA,
+    )
+    return list(found)
