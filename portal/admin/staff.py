@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, NoReturn
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,18 +17,40 @@ from portal.auth import permission_required, start_session
 from portal.extensions import db
 from portal.models import Role, Staff
 from portal.models.permissions import AREAS, CAPABILITIES
-from portal.services.errors import ValidationError
+from portal.services.errors import Forbidden, ValidationError
 from portal.services.identity import staff as staff_service
 from portal.services.platform import email
 from portal.web.forms import EmptyForm
 from portal.web.pages import page_number
 from portal.web.unit_of_work import fail, show_errors
 
+_DISABLED = {"disabled": True}
+
+
+def _role_choices(member: Staff | None) -> list[Any]:
+    """Every role (the service refuses what may not be given), those the signed-in member may
+    not give to ``member`` disabled; the member's current role can always be kept."""
+    who = staff_service.granter()
+    roles = db.session.scalars(select(Role).order_by(Role.is_builtin.desc(), Role.name)).all()
+    choices: list[Any] = []
+    for role in roles:
+        if member is not None and role.id == member.role_id:
+            allowed = True
+        else:
+            allowed = who.may_give(role) and (member is None or not who.is_self(member))
+        choices.append((role.id, role.name) if allowed else (role.id, role.name, _DISABLED))
+    return choices
+
+
+def _forbidden(exc: Forbidden) -> NoReturn:
+    """A refused attempt: nothing is written, the reason is flashed on the 403 page."""
+    fail(exc)
+    abort(403)
+
 
 def _staff_form(obj: Staff | None = None) -> StaffForm:
     form = StaffForm(obj=obj) if obj is not None else StaffForm()
-    roles = db.session.scalars(select(Role).order_by(Role.is_builtin.desc(), Role.name)).all()
-    form.role_id.choices = [(r.id, r.name) for r in roles]
+    form.role_id.choices = _role_choices(obj)
     form.language.choices = language_choices(_("Default language"))
     if obj is not None and request.method == "GET":
         form.language.data = obj.language or ""
@@ -58,6 +81,8 @@ def staff_create() -> ResponseReturnValue:
             member = staff_service.create_staff(form.data, _role(form), None)
             if form.send_link.data:
                 email.queue_password_reset(member)
+        except Forbidden as exc:
+            _forbidden(exc)
         except ValidationError as exc:
             show_errors(form, exc)
         else:
@@ -74,6 +99,8 @@ def staff_edit(staff_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             staff_service.update_staff(member, form.data, _role(form))
+        except Forbidden as exc:
+            _forbidden(exc)
         except ValidationError as exc:
             show_errors(form, exc)
         else:
@@ -94,7 +121,9 @@ def staff_set_active(staff_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         active = request.form.get("active") == "1"
         try:
-            staff_service.set_active(member, active, current_staff())
+            staff_service.set_active(member, active)
+        except Forbidden as exc:
+            _forbidden(exc)
         except ValidationError as exc:
             fail(exc)
         else:
@@ -146,6 +175,8 @@ def _role_form(
     if form.validate_on_submit():
         try:
             saved = save(form, granted)
+        except Forbidden as exc:
+            _forbidden(exc)
         except ValidationError as exc:
             show_errors(form, exc)
         else:

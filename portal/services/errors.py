@@ -40,3 +40,12 @@ class NotFound(DomainError):
 
     def __init__(self, message: str, *, code: str = "not_found") -> None:
         super().__init__(message, code=code)
+
+
+class Forbidden(DomainError):
+    """The actor may not do this (403): e.g. give rights beyond its own."""
+
+    status = 403
+
+    def __init__(self, message: str, *, code: str = "forbidden") -> None:
+        super().__init__(message, code=code)
