@@ -33,7 +33,7 @@ def test_staff_list_pages(staff_client, make_staff, count_queries):
 
 
 def test_create_staff_queues_a_password_link(staff_client):
-    client, _me = staff_client(["staff.view", "staff.create"])
+    client, _me = staff_client(["staff.view", "staff.create", "tickets.view"])
     role = _role()
     response = client.post(
         "/admin/staff/new",
@@ -73,7 +73,7 @@ def test_create_staff_bad_input_writes_nothing(staff_client, make_staff):
 
 
 def test_edit_staff_role_and_language(staff_client, make_staff):
-    client, _me = staff_client(["staff.view", "staff.edit"])
+    client, _me = staff_client(["staff.view", "staff.edit", "tickets.view"])
     member = make_staff([])
     role = _role()
     response = client.post(
@@ -119,7 +119,8 @@ def test_matrix_has_a_checkbox_per_area_and_capability(staff_client):
 
 
 def test_create_and_update_a_role(staff_client):
-    client, _me = staff_client(["staff.view", "staff.create", "staff.edit"])
+    granted = ["invoices.view", "payments.create", "customers.view_own", "invoices.view_own"]
+    client, _me = staff_client(["staff.view", "staff.create", "staff.edit", *granted])
     response = client.post(
         "/admin/roles/new",
         data={"name": "Accounting", "permissions": ["invoices.view", "payments.create"]},
