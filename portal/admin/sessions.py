@@ -11,10 +11,9 @@ from flask.typing import ResponseReturnValue
 
 from portal.admin import bp
 from portal.auth import staff_required
-from portal.extensions import limiter
 from portal.web import flows
 from portal.web.audiences import STAFF
-from portal.web.login_limits import address_limit, login_limited
+from portal.web.limits import login_limited, reset_limited
 
 _limited = login_limited(STAFF.limit_side, STAFF.pending_key)
 
@@ -38,7 +37,7 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(address_limit, methods=["POST"], scope="admin-reset-address")
+@reset_limited("admin")
 def reset_password() -> ResponseReturnValue:
     return flows.request_reset(STAFF)
 

@@ -5,7 +5,7 @@ company logo, and leaving "view as contact".
 
 Failed sign-ins are rate limited per account and per address, as on the admin side (only
 failures count; ``PORTAL_LOGIN_LIMIT_ACCOUNT`` / ``PORTAL_LOGIN_LIMIT_ADDRESS``); reset and
-registration requests per address.
+registration requests per address and per submitted email (see :mod:`portal.web.limits`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from flask_login import current_user
 from portal.auth import is_contact, is_staff
 from portal.clients import LOCALE_KEY, bp, contact_required, current_contact, viewing_as
 from portal.clients.forms import LanguageSwitchForm, RegisterForm
-from portal.extensions import limiter
 from portal.services.errors import ValidationError
 from portal.services.identity import contact_accounts as portal_accounts
 from portal.services.identity import view_as
@@ -26,7 +25,7 @@ from portal.services.platform import company, settings
 from portal.web import flows
 from portal.web.audiences import CONTACTS
 from portal.web.forms import EmptyForm
-from portal.web.login_limits import address_limit, login_limited
+from portal.web.limits import hold_answer, login_limited, registration_limited, reset_limited
 from portal.web.unit_of_work import show_errors
 from portal.web.urls import safe_next
 
@@ -57,7 +56,7 @@ def set_password(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(address_limit, methods=["POST"], scope="portal-reset-address")
+@reset_limited("portal")
 def reset_password() -> ResponseReturnValue:
     return flows.request_reset(CONTACTS)
 
@@ -68,12 +67,13 @@ def reset_password_token(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(address_limit, methods=["POST"], scope="portal-register-address")
+@registration_limited
 def register() -> ResponseReturnValue:
     if not portal_accounts.registration_open():
         abort(404)
     form = RegisterForm()
     if form.validate_on_submit():
+        hold_answer()  # a known email is answered no sooner than a new one
         try:
             portal_accounts.register(form.data, str(get_locale()))
         except ValidationError as exc:

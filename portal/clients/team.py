@@ -1,5 +1,9 @@
 """Managing the other contacts of one's company (primary contact or ``company`` permission):
-invite (welcome email), set permissions within one's own, deactivate and reactivate."""
+invite (welcome email), set permissions within one's own, deactivate and reactivate.
+
+Inviting answers the same for an address another company's contact uses as for a new one
+(nothing is sent then), and welcome emails are limited per typed address
+(``PORTAL_WELCOME_LIMIT_RECIPIENT``)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from portal.clients.forms import (
 from portal.services.access import contacts as portal_scope
 from portal.services.errors import ValidationError
 from portal.services.identity import contact_accounts as portal_accounts
+from portal.web.limits import spend_welcome
 from portal.web.unit_of_work import fail, show_errors
 
 
@@ -47,12 +52,16 @@ def team_invite() -> ResponseReturnValue:
     me = current_contact()
     form = _invite_form()
     if form.validate_on_submit():
+        # Counted per typed address, and the same answer whether or not the address can be
+        # invited (see contact_accounts.invite): the form tells nothing of other companies.
+        spend_welcome(form.email.data)
         try:
-            invited = portal_accounts.invite(me, form.data)
+            portal_accounts.invite(me, form.data)
         except ValidationError as exc:
             show_errors(form, exc)
         else:
-            flash(_("%(name)s has been invited by email.", name=invited.full_name), "success")
+            name = f"{(form.first_name.data or '').strip()} {(form.last_name.data or '').strip()}"
+            flash(_("%(name)s has been invited by email.", name=name.strip()), "success")
             return redirect(url_for(".team"))
     members = portal_accounts.team(me)
     return render_template("clients/team/list.html", members=members, form=form), 422

@@ -1,7 +1,11 @@
 """Portal support tickets: the list (active, one status, or all) and the conversation (without
 internal notes), open one (with attachments, optionally about an invoice or an estimate), reply,
 close, and download attachments. Every look-up is scoped by
-:mod:`portal.services.access.contacts`."""
+:mod:`portal.services.access.contacts`.
+
+Each new ticket and reply emails the ticket's handlers, so both are limited per contact,
+whatever address they come from (``PORTAL_TICKET_LIMIT_CONTACT``,
+``PORTAL_REPLY_LIMIT_CONTACT``; every submission counts, 429 beyond the limit)."""
 
 from __future__ import annotations
 
@@ -21,10 +25,15 @@ from portal.services import tickets as ticket_service
 from portal.services.access import contacts as portal_scope
 from portal.services.errors import DomainError
 from portal.services.tickets import attachments
+from portal.web.limits import contact_limited
 from portal.web.pages import page_number
 from portal.web.unit_of_work import fail, show_errors
 
 PER_PAGE = 25
+
+
+def _contact_id() -> int:
+    return current_contact().id
 
 
 class NewTicketForm(FlaskForm):
@@ -84,6 +93,7 @@ def _about_choices() -> list[tuple[str, str]]:
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @area_required("tickets")
+@contact_limited("TICKET_LIMIT_CONTACT", "portal-tickets", _contact_id)
 def ticket_new() -> ResponseReturnValue:
     contact = current_contact()
     form = NewTicketForm()
@@ -117,6 +127,7 @@ def ticket_new() -> ResponseReturnValue:
 
 @bp.post("/tickets/<int:id>/reply")
 @area_required("tickets")
+@contact_limited("REPLY_LIMIT_CONTACT", "portal-replies", _contact_id)
 def ticket_reply(id: int) -> ResponseReturnValue:
     contact = current_contact()
     found = portal_scope.ticket_for_contact_or_404(id, contact)
