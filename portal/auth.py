@@ -1,7 +1,10 @@
 """One user loader for staff and contacts, and the guards the blueprints use.
 
-Session ids are ``"staff:<id>:<session_version>"`` or ``"contact:<id>:<session_version>"``: a
-bumped ``session_version`` (logout, password change, deactivation) ends every older session.
+Sessions are per device (:mod:`portal.services.identity.sessions`): signing in records a
+session row and keeps its random secret as Flask-Login's user id (``session["_user_id"]``; the
+row stores only its hash). The loader admits a request only while that row is active and its
+account may sign in, so signing out in one browser ends that browser's session alone, and a
+copy of its cookie is dead from then on.
 """
 
 from __future__ import annotations
@@ -11,19 +14,32 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, session
+from flask import abort, g, request, session
 from flask_login import current_user, login_user, logout_user
 
 from portal.extensions import db, login_manager
-from portal.models import Contact, Staff
+from portal.models import Contact, Staff, UserSession
+from portal.models.database import begin_write
 from portal.models.permissions import check
+from portal.services.identity import sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: ``g`` keys: the account and secret being signed in (for ``get_id``), and the request's
+#: session as ``(secret, row)``.
+_SIGNING_IN = "_portal_signing_in"
+_CURRENT = "_portal_session"
+
 
 def _get_id(self: Staff | Contact) -> str:
-    kind = "staff" if isinstance(self, Staff) else "contact"
-    return f"{kind}:{self.id}:{self.session_version}"
+    """Flask-Login's user id: the secret of this browser's session."""
+    pending = g.get(_SIGNING_IN)
+    if pending is not None and pending[0] is self:
+        return str(pending[1])
+    record = current_session()
+    if record is None or not sessions.belongs_to(record, self):
+        raise RuntimeError("this account has no session in this request")
+    return str(session["_user_id"])
 
 
 def _install_user_mixin() -> None:
@@ -38,22 +54,48 @@ def _install_user_mixin() -> None:
 _install_user_mixin()
 
 
+def _touch(record_id: int) -> None:
+    """Writes the session's ``last_seen_at`` in a short transaction of its own (at most once a
+    minute, see ``sessions.TOUCH_INTERVAL``), as the API does for its tokens; skipped (done on a
+    later request) when this request's transaction holds changes already."""
+    s = db.session
+    if s.new or s.dirty or s.deleted or s.info.get("flushed"):
+        return
+    s.rollback()
+    begin_write(s)
+    sessions.touch(record_id)
+    s.commit()
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> Staff | Contact | None:
-    try:
-        kind, raw_id, raw_version = user_id.split(":")
-        pk, version = int(raw_id), int(raw_version)
-    except ValueError:
+    g.pop(_CURRENT, None)
+    record = sessions.find_active(user_id)
+    if record is None:
         return None
-    model = {"staff": Staff, "contact": Contact}.get(kind)
-    if model is None:
-        return None
-    user = db.session.get(model, pk)
-    if user is None or user.session_version != version or not user.is_active:
+    user = sessions.account_of(record)
+    if user is None or not user.is_active:
         return None
     if isinstance(user, Contact) and not user.customer.is_active:
         return None
+    if sessions.needs_touch(record):
+        _touch(record.id)
+    g.setdefault(_CURRENT, (user_id, record))
     return user
+
+
+def current_session() -> UserSession | None:
+    """The session row of this browser, while it is signed in."""
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    secret = session.get("_user_id")
+    cached = g.get(_CURRENT)
+    if cached is not None and cached[0] == secret:
+        return cached[1]  # type: ignore[no-any-return]
+    record = sessions.find_active(secret) if isinstance(secret, str) else None
+    if record is not None:
+        g.setdefault(_CURRENT, (secret, record))
+    return record
 
 
 def is_staff(user: Any = None) -> bool:
@@ -113,14 +155,40 @@ def staff_required(view: F) -> F:
 
 def start_session(user: Staff | Contact) -> None:
     """Signs ``user`` in with a fresh session: whatever the pre-login session held (and its
-    identifier) is discarded, so a session fixed by an attacker before login is worthless."""
+    identifier) is discarded, so a session fixed by an attacker before login is worthless; a
+    session row is recorded for this browser and the one it replaces, if any, ends (the caller
+    commits)."""
+    replaced = current_session()
+    if replaced is not None:
+        sessions.end(replaced)
     session.clear()
+    g.pop(_CURRENT, None)
+    secret = sessions.start(user, request.user_agent.string, request.remote_addr)
     session["sid"] = secrets.token_urlsafe(24)
-    login_user(user)
+    g.setdefault(_SIGNING_IN, (user, secret))
+    try:
+        login_user(user)
+    finally:
+        g.pop(_SIGNING_IN, None)
 
 
-def end_session(user: Staff | Contact) -> None:
-    """Signs out and ends every session of ``user`` (the caller commits)."""
-    user.session_version += 1
+def renew_session() -> None:
+    """Keeps this browser signed in under a new secret (after a password or two-factor change
+    made here, which ended the account's other sessions): a copy of the old cookie is dead."""
+    record = current_session()
+    if record is None:
+        return
+    secret = sessions.renew(record)
+    session["_user_id"] = secret
+    g.pop(_CURRENT, None)
+    g.setdefault(_CURRENT, (secret, record))
+
+
+def end_session() -> None:
+    """Signs this browser out: ends its session row only (the caller commits)."""
+    record = current_session()
+    if record is not None:
+        sessions.end(record)
     logout_user()
     session.clear()
+    g.pop(_CURRENT, None)

@@ -1,5 +1,6 @@
-"""The signed-in member's own account: language, password, two-factor sign-in (the password and
-two-factor parts are the shared flows of :mod:`portal.web.flows`)."""
+"""The signed-in member's own account: language, password, two-factor sign-in and the sessions
+per browser (the password, two-factor and sessions parts are the shared flows of
+:mod:`portal.web.flows`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from portal.auth import staff_required
 from portal.services.identity import staff as staff_service
 from portal.web import flows
 from portal.web.audiences import STAFF
-from portal.web.forms import PasswordChangeForm
+from portal.web.forms import EmptyForm, PasswordChangeForm
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -42,3 +43,26 @@ def account() -> ResponseReturnValue:
 @staff_required
 def two_factor() -> ResponseReturnValue:
     return flows.two_factor_settings(STAFF, current_staff())
+
+
+@bp.get("/account/sessions")
+@staff_required
+def account_sessions() -> ResponseReturnValue:
+    """The member's active sessions, one per browser, with "sign out" buttons."""
+    return render_template(
+        "admin/account_sessions.html",
+        rows=flows.session_rows(current_staff()),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@staff_required
+def account_session_end(session_id: int) -> ResponseReturnValue:
+    return flows.end_own_session(STAFF, current_staff(), session_id)
+
+
+@bp.post("/account/sessions/end-others")
+@staff_required
+def account_sessions_end_others() -> ResponseReturnValue:
+    return flows.end_other_sessions(STAFF, current_staff())

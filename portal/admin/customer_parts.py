@@ -1,4 +1,7 @@
-"""What belongs to one customer: contacts, additional addresses and internal notes."""
+"""What belongs to one customer: contacts, additional addresses and internal notes.
+
+Welcome emails (sent with a new contact, after an edit or again) are limited per recipient
+(``PORTAL_WELCOME_LIMIT_RECIPIENT``, 429 beyond it)."""
 
 from __future__ import annotations
 
@@ -20,8 +23,10 @@ from portal.services.access.staff import get_customer_or_404
 from portal.services.customers import contacts
 from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
+from portal.services.identity import sessions
 from portal.services.platform import email
 from portal.web.forms import EmptyForm
+from portal.web.limits import spend_welcome
 from portal.web.unit_of_work import fail, show_errors
 
 
@@ -80,6 +85,7 @@ def contact_create(customer_id: int) -> ResponseReturnValue:
         contact = contacts.create_contact(customer, form.service_data())
         messages = [_("Contact %(name)s was added.", name=contact.full_name)]
         if form.send_welcome.data:
+            spend_welcome(contact.email)
             email.queue_welcome(contact)
             messages.append(_("A welcome email is on its way to %(email)s.", email=contact.email))
         return messages
@@ -107,6 +113,7 @@ def contact_edit(customer_id: int, contact_id: int) -> ResponseReturnValue:
             data.pop("is_primary")  # the primary changes by making another one primary
         contacts.update_contact(contact, data)
         if form.send_welcome.data:
+            spend_welcome(contact.email)
             email.queue_welcome(contact)
         return [_("Contact %(name)s was saved.", name=contact.full_name)]
 
@@ -126,7 +133,7 @@ def contact_edit(customer_id: int, contact_id: int) -> ResponseReturnValue:
 def contact_action(customer_id: int, contact_id: int, action: str) -> ResponseReturnValue:
     customer = get_customer_or_404(customer_id, current_staff())
     contact = _contact_of(customer, contact_id)
-    if action not in ("primary", "activate", "deactivate", "delete", "welcome"):
+    if action not in ("primary", "activate", "deactivate", "delete", "welcome", "sign-out"):
         abort(404)
     if not EmptyForm().validate_on_submit():
         return _card(customer_id, "contacts")
@@ -137,12 +144,18 @@ def contact_action(customer_id: int, contact_id: int, action: str) -> ResponseRe
             message = _("%(name)s is now the primary contact.", name=name)
         elif action in ("activate", "deactivate"):
             contacts.update_contact(contact, {"is_active": action == "activate"})
+            if action == "deactivate":
+                sessions.end_all(contact)
             message = (
                 _("%(name)s was activated.", name=name)
                 if action == "activate"
                 else _("%(name)s was deactivated.", name=name)
             )
+        elif action == "sign-out":
+            sessions.end_all(contact)
+            message = _("%(name)s was signed out on every device.", name=name)
         elif action == "welcome":
+            spend_welcome(contact.email)
             email.queue_welcome(contact)
             message = _("A welcome email is on its way to %(email)s.", email=contact.email)
         else:

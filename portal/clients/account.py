@@ -1,5 +1,5 @@
-"""The contact's own profile (name, phone, language, password, two-factor sign-in) and, with
-the ``company`` permission, the company profile."""
+"""The contact's own profile (name, phone, language, password, two-factor sign-in, the sessions
+per browser) and, with the ``company`` permission, the company profile."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from portal.clients.forms import CompanyForm, ProfileForm, language_choices
 from portal.services.identity import contact_accounts as portal_accounts
 from portal.web import flows
 from portal.web.audiences import CONTACTS
-from portal.web.forms import PasswordChangeForm, save_form
+from portal.web.forms import EmptyForm, PasswordChangeForm, save_form
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -58,6 +58,28 @@ def profile() -> ResponseReturnValue:
 @contact_required
 def two_factor() -> ResponseReturnValue:
     return flows.two_factor_settings(CONTACTS, current_contact())
+
+
+@bp.get("/sessions")
+@contact_required
+def account_sessions() -> ResponseReturnValue:
+    """The contact's active sessions, one per browser, with "sign out" buttons (shown, with the
+    buttons disabled, to a staff member viewing the portal as the contact)."""
+    return render_template(
+        "clients/sessions.html", rows=flows.session_rows(current_contact()), form=EmptyForm()
+    )
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@contact_required
+def account_session_end(session_id: int) -> ResponseReturnValue:
+    return flows.end_own_session(CONTACTS, current_contact(), session_id)
+
+
+@bp.post("/sessions/end-others")
+@contact_required
+def account_sessions_end_others() -> ResponseReturnValue:
+    return flows.end_other_sessions(CONTACTS, current_contact())
 
 
 @bp.route("/company", methods=["GET", "POST"])

@@ -28,6 +28,7 @@ from portal.models.customers import (
 )
 from portal.models.outbox import OutboxEmail
 from portal.models.search import CustomerSearchToken
+from portal.models.sessions import UserSession
 from portal.models.settings import Setting
 from portal.models.staff import ADMINISTRATOR, Role, RolePermission, Staff
 from portal.models.tickets import (
@@ -74,6 +75,7 @@ __all__ = [
     "Ticket",
     "TicketAttachment",
     "TicketMessage",
+    "UserSession",
     "Webhook",
     "WebhookDelivery",
     "customer_admins",

@@ -212,7 +212,9 @@ class CustomerAddress(TimestampMixin, db.Model):
 class Contact(TimestampMixin, db.Model):
     __tablename__ = "contacts"
     __audited__ = True
-    __audit_exclude__ = frozenset({"password_hash", "totp_secret", "session_version"})
+    __audit_exclude__ = frozenset(
+        {"password_hash", "totp_secret", "session_version", "reset_generation"}
+    )
     __table_args__ = (
         Index(
             "uq_contacts_one_primary",
@@ -245,8 +247,11 @@ class Contact(TimestampMixin, db.Model):
     can_company: Mapped[bool] = mapped_column(Boolean, default=False)
 
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    #: Bumped on logout, password change and deactivation: older sessions stop working.
+    #: Bumped on password and two-factor changes; part of the signed links' material (the
+    #: sessions themselves are rows of :class:`~portal.models.sessions.UserSession`).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Counts the reset links sent; only the newest one works.
+    reset_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

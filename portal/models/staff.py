@@ -60,7 +60,7 @@ class Staff(TimestampMixin, db.Model):
     __tablename__ = "staff"
     __audited__ = True
     __audit_exclude__ = frozenset(
-        {"password_hash", "totp_secret", "recovery_codes", "session_version"}
+        {"password_hash", "totp_secret", "recovery_codes", "session_version", "reset_generation"}
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +72,9 @@ class Staff(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str | None] = mapped_column(String(8))
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Counts the reset links sent; a link names the count it was made with, so only the
+    #: newest one works (see :mod:`portal.services.identity.tokens`).
+    reset_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: Hashes of unused two-factor recovery codes, space separated.
     recovery_codes: Mapped[str | None] = mapped_column(String(1024))

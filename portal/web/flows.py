@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import time
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.auth import end_session, start_session
+from portal.auth import current_session, end_session, renew_session, start_session
 from portal.extensions import db
 from portal.i18n import locale_of
-from portal.models import Contact, Staff
+from portal.models import Contact, Staff, UserSession
 from portal.models.base import utcnow
-from portal.services.identity import accounts, passwords, twofactor
+from portal.services.identity import accounts, passwords, sessions, twofactor
 from portal.services.platform import settings
 from portal.web.audiences import Audience
 from portal.web.forms import (
@@ -39,6 +38,7 @@ from portal.web.forms import (
     TwoFactorForm,
     save_form,
 )
+from portal.web.limits import hold_answer
 from portal.web.urls import safe_next
 
 #: Seconds the second sign-in step may take after the password step.
@@ -131,10 +131,10 @@ def sign_in_second_step(audience: Audience) -> ResponseReturnValue:
 
 
 def sign_out(audience: Audience) -> ResponseReturnValue:
-    """Ends every session of the signed-in account."""
+    """Signs this browser out: its session ends, the account's other sessions go on."""
     form = EmptyForm()
     if form.validate_on_submit() and audience.signed_in():
-        end_session(current_user._get_current_object())
+        end_session()
         flash(_("You have been signed out."), "success")
     return redirect(url_for(audience.endpoint("login")))
 
@@ -143,9 +143,11 @@ def sign_out(audience: Audience) -> ResponseReturnValue:
 
 
 def request_reset(audience: Audience) -> ResponseReturnValue:
-    """Asks for a reset link; answers the same whether the address has an account or not."""
+    """Asks for a reset link; answers the same whether the address has an account or not, and
+    no sooner (:func:`~portal.web.limits.hold_answer`)."""
     form = ResetRequestForm()
     if form.validate_on_submit():
+        hold_answer()
         accounts.request_reset(audience.model, form.email.data or "")
         flash(
             _("If an account exists for this address, we have sent a link to reset the password."),
@@ -181,8 +183,8 @@ def change_password(
 
     def change() -> None:
         current, new = form.current_password.data or "", form.password.data or ""
-        accounts.change_password(account, current, new)
-        start_session(account)  # this session goes on; every other one has ended
+        accounts.change_password(account, current, new, keep=current_session())
+        renew_session()  # this session goes on (with a new secret); every other one has ended
 
     return save_form(
         form,
@@ -207,9 +209,9 @@ def _set_up_two_factor(
     if not twofactor.verify_totp(secret, form.code.data or ""):
         form.code.errors = [_("This code is not valid.")]
         return None
-    codes = twofactor.enable(account, secret)
+    codes = twofactor.enable(account, secret, keep=current_session())
     session.pop(audience.setup_secret_key, None)
-    start_session(account)
+    renew_session()
     flash(_("Two-factor sign-in is on."), "success")
     return codes
 
@@ -226,14 +228,15 @@ def _change_two_factor(
         form.current_password.errors = [_("The current password is not correct.")]
         return None
     if action == "regenerate":
-        codes = twofactor.regenerate_recovery_codes(account)
+        codes = twofactor.regenerate_recovery_codes(account, keep=current_session())
+        renew_session()
         flash(_("New recovery codes were made; the old ones no longer work."), "success")
         return codes
     if required:
         flash(_("Two-factor sign-in is required for all staff."), "error")
         return None
-    twofactor.disable(account)
-    start_session(account)
+    twofactor.disable(account, keep=current_session())
+    renew_session()
     flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for(audience.endpoint("two_factor")))
 
@@ -266,3 +269,47 @@ def two_factor_settings(audience: Audience, account: Account) -> ResponseReturnV
         remaining=twofactor.remaining_recovery_codes(account) if account.totp_secret else 0,
         required=required,
     )
+
+
+# -- the signed-in account's sessions (one per browser) ----------------------------------------
+
+
+def session_rows(account: Account) -> list[tuple[UserSession, sessions.Device, bool]]:
+    """The account's active sessions for its sessions page: each with its browser and system
+    and whether it is this browser's."""
+    current = current_session()
+    return [
+        (
+            record,
+            sessions.parse_device(record.user_agent),
+            current is not None and current.id == record.id,
+        )
+        for record in sessions.list_active(account)
+    ]
+
+
+def end_own_session(audience: Audience, account: Account, session_id: int) -> Response:
+    """Ends one of the account's own active sessions ("sign out this one"; another account's,
+    or an ended one, is 404). Ending this browser's own session signs it out."""
+    record = sessions.get_active(account, session_id)
+    if record is None:
+        abort(404)
+    page = url_for(audience.endpoint("account_sessions"))
+    if not EmptyForm().validate_on_submit():
+        return redirect(page)
+    current = current_session()
+    if current is not None and current.id == record.id:
+        end_session()
+        flash(_("You have been signed out."), "success")
+        return redirect(url_for(audience.endpoint("login")))
+    sessions.end(record)
+    flash(_("The session was signed out."), "success")
+    return redirect(page)
+
+
+def end_other_sessions(audience: Audience, account: Account) -> Response:
+    """Ends every session of the account but this browser's ("sign out all others")."""
+    if EmptyForm().validate_on_submit():
+        sessions.end_all(account, except_record=current_session())
+        flash(_("All other sessions were signed out."), "success")
+    return redirect(url_for(audience.endpoint("account_sessions")))

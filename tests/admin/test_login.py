@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 
 from portal.extensions import db
 from portal.models import OutboxEmail, Staff
-from portal.services.identity import passwords
+from portal.services.identity import passwords, sessions
 from tests.admin.conftest import reload
 from tests.conftest import PASSWORD
 
@@ -87,7 +87,12 @@ def test_login_starts_a_new_session(client, make_staff):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session["sid"] != "fixed-id"
-        assert session["_user_id"] == f"staff:{member.id}:{member.session_version}"
+        secret = session["_user_id"]
+    # The session id is the secret of this browser's session row, which names the member and
+    # stores only the secret's hash.
+    record = sessions.find_active(secret)
+    assert record is not None and (record.account_kind, record.account_id) == ("staff", member.id)
+    assert record.token_hash == sessions.hash_secret(secret) != secret
 
 
 def test_logout_ends_a_copied_session(app, client, make_staff):

@@ -11,6 +11,7 @@ import re
 import pytest
 from werkzeug.routing import Rule
 
+from portal.services.identity import sessions
 from tests.clients.conftest import Side, World
 
 #: Which record kind an ``<int:...>`` argument names, from the path segment before it.
@@ -20,6 +21,7 @@ KINDS = {
     "tickets": "ticket",
     "contacts": "contact",
     "attachments": "attachment",
+    "sessions": "session",
 }
 ARGUMENT = re.compile(r"<int:(\w+)>")
 
@@ -41,6 +43,7 @@ def _ids(side: Side, kind: str) -> list[int]:
         "ticket": [side.ticket.id],
         "contact": [side.primary.id, side.colleague.id],
         "attachment": [a.id for m in side.ticket.messages for a in m.attachments],
+        "session": [r.id for r in sessions.list_active(side.primary)],
     }[kind]
 
 
@@ -70,6 +73,7 @@ def _call(client, method: str, path: str):
 def test_every_id_url_with_the_other_customers_ids_is_404(app, world: World, contact_client, who):
     me, other = (world.a, world.b) if who == "a" else (world.b, world.a)
     client = contact_client(me.primary)
+    contact_client(other.primary)  # the other customer's contact has a session too
     checked = 0
     for rule in _id_rules(app):
         for method in _methods(rule):

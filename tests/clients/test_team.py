@@ -39,14 +39,14 @@ def test_invite_sends_the_welcome_email(make_contact, contact_client):
 
 def test_invite_with_bad_input_writes_nothing(make_contact, contact_client):
     primary = make_contact()
-    other = make_contact()
+    colleague = make_contact(primary.customer)  # another company's: test_invite_answer.py
     client = contact_client(primary)
     response = client.post(
         "/clients/contacts",
         data={
             "invite-first_name": "Nina",
             "invite-last_name": "Nieminen",
-            "invite-email": other.email,
+            "invite-email": colleague.email,
             "invite-language": "",
         },
     )

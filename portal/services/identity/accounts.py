@@ -3,13 +3,16 @@ credentials, changing a password, and the set/reset-password links."""
 
 from __future__ import annotations
 
+import secrets
+
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Contact, Staff
+from portal.models import Contact, Staff, UserSession
 from portal.services.errors import ValidationError
-from portal.services.identity import passwords, tokens
+from portal.services.identity import passwords, sessions, tokens
 from portal.services.platform import email
 
 
@@ -40,29 +43,44 @@ def check_password_strength(password: str, field: str = "password") -> None:
         raise ValidationError(message, fields={field: message})
 
 
-def change_password(user: Staff | Contact, current: str, new: str) -> None:
-    """Checks the current password, stores the new one and ends every other session (the
-    caller starts a fresh session for the current one)."""
+def change_password(
+    user: Staff | Contact, current: str, new: str, keep: UserSession | None = None
+) -> None:
+    """Checks the current password, stores the new one and ends every session of the account
+    but ``keep`` (the session of the browser the change was made in)."""
     if not passwords.verify(user.password_hash, current):
         message = _("The current password is not correct.")
         raise ValidationError(message, fields={"current_password": message})
     check_password_strength(new)
     user.password_hash = passwords.hash_password(new)
     user.session_version += 1
+    sessions.end_all(user, except_record=keep)
     db.session.flush()
 
 
 def request_reset(model: type[Staff] | type[Contact], address: str) -> None:
-    """Queues a reset email when an active account has this address; does nothing otherwise
-    (the caller answers the same either way)."""
+    """Queues a reset email when an account of ``model`` that may sign in has this address.
+    Otherwise the same email is rendered and not queued: both answers do the same work (no
+    password hash either way), so neither the answer nor its time tells whether the address
+    has an account."""
     user = db.session.scalar(select(model).where(model.email == address.strip().lower()))
-    if user is None or not user.is_active:
-        # Same work as the real path, so timing does not reveal whether the address exists.
-        passwords.verify(None, address)
-        return
-    if isinstance(user, Contact) and not user.customer.is_active:
-        return
-    email.queue_password_reset(user)
+    if user is not None and may_sign_in(user):
+        email.queue_password_reset(user)
+    else:
+        render_unsent_reset(model, address)
+
+
+def render_unsent_reset(model: type[Staff] | type[Contact], address: str) -> None:
+    """Renders the reset email an account of ``model`` at ``address`` would get, with a link of
+    the same length, and throws it away: the work of a reset for an address without one."""
+    endpoint = "admin.reset_password_token" if model is Staff else "clients.reset_password_token"
+    email.render(
+        "password_reset",
+        str(current_app.config["DEFAULT_LOCALE"]),
+        name=address.partition("@")[0],
+        link=email.absolute_url(endpoint, token=secrets.token_urlsafe(76)),
+        valid_minutes=tokens.RESET_MAX_AGE // 60,
+    )
 
 
 def set_password(user: Staff | Contact, password: str) -> None:
@@ -70,6 +88,7 @@ def set_password(user: Staff | Contact, password: str) -> None:
     invalidates every set-password/reset link made before)."""
     user.password_hash = passwords.hash_password(password)
     user.session_version += 1
+    sessions.end_all(user)
     db.session.flush()
 
 

@@ -9,6 +9,7 @@ the contact as the actor (see :mod:`portal.services.platform.audit`).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,7 +22,7 @@ from portal.models import CONTACT_PERMISSIONS, Contact, Customer, Staff
 from portal.services import customers
 from portal.services.customers import contacts
 from portal.services.errors import ValidationError
-from portal.services.identity import passwords
+from portal.services.identity import accounts, sessions
 from portal.services.platform import email, settings, validation
 from portal.services.platform.validation import Errors
 
@@ -65,26 +66,51 @@ def register(data: Mapping[str, Any], locale: str) -> Contact | None:
     """Self-registration: creates the customer and its primary contact, queues the welcome
     email (its set-password link also proves the address) and notifies staff.
 
-    When a contact already uses the email, nothing is created and that contact gets a password
-    reset email instead; the caller answers the same either way, so the form does not reveal
-    which addresses have accounts. Returns the new contact, or ``None``."""
+    When a contact already uses the email, nothing is kept and that contact gets a password
+    reset email instead (when it may sign in); the caller answers the same either way, so the
+    form does not reveal which addresses have accounts. Both answers also do the same work, so
+    their time does not tell either: for a known email the customer, its contact and the
+    emails are made with a stand-in address inside a savepoint that is then rolled back.
+    Returns the new contact, or ``None``."""
     errors = Errors()
-    company_name = validation.text(data, "company_name", errors, required=True)
-    first_name = validation.text(data, "first_name", errors, required=True, max_length=120)
-    last_name = validation.text(data, "last_name", errors, required=True, max_length=120)
-    address = validation.email(data, "email", errors)
-    phone = validation.text(data, "phone", errors, max_length=64)
+    values = {
+        "company_name": validation.text(data, "company_name", errors, required=True),
+        "first_name": validation.text(data, "first_name", errors, required=True, max_length=120),
+        "last_name": validation.text(data, "last_name", errors, required=True, max_length=120),
+        "email": validation.email(data, "email", errors),
+        "phone": validation.text(data, "phone", errors, max_length=64),
+    }
     errors.raise_if_any()
-    existing = contacts.find_by_email(address or "")
+    address = str(values["email"])
+    existing = contacts.find_by_email(address)
     if existing is not None:
-        if existing.is_active and existing.customer.is_active:
-            email.queue_password_reset(existing)
-        else:
-            passwords.verify(None, address or "")
-        return None
+        values["email"] = _stand_in(address)
+    savepoint = db.session.begin_nested()
+    try:
+        contact = _create_registered(values, locale)
+    except ValidationError:
+        savepoint.rollback()
+        raise
+    if existing is None:
+        savepoint.commit()
+        return contact
+    savepoint.rollback()
+    if accounts.may_sign_in(existing):
+        email.queue_password_reset(existing)
+    return None
+
+
+def _stand_in(address: str) -> str:
+    """An unused address of the same domain, for work that is undone afterwards."""
+    return f"{secrets.token_hex(8)}@{address.rpartition('@')[2]}"
+
+
+def _create_registered(values: Mapping[str, Any], locale: str) -> Contact:
+    """The customer and its primary contact of a registration, the welcome email and the
+    notes to staff."""
     try:
         customer = customers.create_customer(
-            {"company_name": company_name, "phone": phone, "language": locale}
+            {"company_name": values["company_name"], "phone": values["phone"], "language": locale}
         )
     except ValidationError as exc:
         # Only the currency can fail here (no default set up): not the visitor's fault.
@@ -94,10 +120,7 @@ def register(data: Mapping[str, Any], locale: str) -> Contact | None:
     contact = contacts.create_contact(
         customer,
         {
-            "first_name": first_name,
-            "last_name": last_name,
-            "email": address,
-            "phone": phone,
+            **{k: values[k] for k in ("first_name", "last_name", "email", "phone")},
             "is_primary": True,
         },
     )
@@ -175,9 +198,15 @@ def team(actor: Contact) -> list[Contact]:
     )
 
 
-def invite(actor: Contact, data: Mapping[str, Any]) -> Contact:
+def invite(actor: Contact, data: Mapping[str, Any]) -> Contact | None:
     """Adds a contact to the actor's company with at most the actor's permissions and queues
-    its welcome email."""
+    its welcome email; returns the new contact.
+
+    An address that a contact of another company uses gets the answer of a successful
+    invitation, and nothing is kept or sent (``None``): the same work is done with a stand-in
+    address inside a savepoint that is rolled back, so neither the answer nor its time tells
+    which addresses other companies use. An address of one's own company is refused as
+    before (the actor sees its colleagues anyway)."""
     if not can_manage_company(actor):
         raise ValidationError(_("You may not manage the contacts of your company."))
     errors = Errors()
@@ -185,14 +214,24 @@ def invite(actor: Contact, data: Mapping[str, Any]) -> Contact:
     values = _pick(data, ("first_name", "last_name", "email", "phone", "position"))
     values["language"] = data.get("language") or None
     values["permissions"] = sorted(perms or ())
+    taken = contacts.find_by_email(str(values.get("email") or ""))
+    elsewhere = taken is not None and taken.customer_id != actor.customer_id
+    if elsewhere:
+        values["email"] = _stand_in(str(values["email"]))
+    savepoint = db.session.begin_nested()
     try:
         contact = contacts.create_contact(actor.customer, values)
+        errors.raise_if_any()
     except ValidationError as exc:
+        savepoint.rollback()
         for field, message in errors.fields.items():
             exc.fields.setdefault(field, message)
         raise
-    errors.raise_if_any()  # the caller rolls the flushed contact back
     email.queue_welcome(contact)
+    if elsewhere:
+        savepoint.rollback()
+        return None
+    savepoint.commit()
     return contact
 
 
@@ -230,4 +269,5 @@ def set_member_active(actor: Contact, target: Contact, active: bool) -> None:
     target.is_active = active
     if not active:
         target.session_version += 1
+        sessions.end_all(target)
     db.session.flush()

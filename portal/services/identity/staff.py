@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import ADMINISTRATOR, Customer, Role, Staff
 from portal.models.permissions import ALL_PERMISSIONS
 from portal.services.errors import Forbidden, ValidationError
-from portal.services.identity import passwords
+from portal.services.identity import passwords, sessions
 from portal.services.identity.accounts import check_password_strength
 from portal.services.platform import validation
 from portal.services.platform.audit import current_actor
@@ -162,6 +162,10 @@ def update_staff(staff: Staff, data: Mapping[str, Any], role: Role) -> None:
     _check_new_role(who, staff, role)
     if email != staff.email:
         staff.session_version += 1  # the sign-in name changed: sign in again everywhere
+        sessions.end_all(staff)
+        sessions.end_all(staff)
+        sessions.end_all(staff)
+        sessions.end_all(staff)
     staff.email = email  # type: ignore[assignment]
     staff.name = name  # type: ignore[assignment]
     staff.language = language
@@ -171,7 +175,7 @@ def update_staff(staff: Staff, data: Mapping[str, Any], role: Role) -> None:
 
 def set_active(staff: Staff, active: bool) -> None:
     """Activates or deactivates a member (within the actor's rights); a deactivated member is
-    signed out at the next request (the session version changes)."""
+    signed out at the next request (its sessions end)."""
     who = granter()
     if not active and who.is_self(staff):
         raise ValidationError(_("You cannot deactivate yourself."))
@@ -182,6 +186,8 @@ def set_active(staff: Staff, active: bool) -> None:
         return
     staff.is_active = active
     staff.session_version += 1
+    if not active:
+        sessions.end_all(staff)
     db.session.flush()
 
 

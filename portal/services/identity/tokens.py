@@ -1,8 +1,10 @@
 """Signed, single-use, expiring links for setting and resetting passwords.
 
-A token names the account and a fingerprint of its current password hash and session version;
-setting a password changes both, so a used token no longer matches (single use) without a
-token table. ``max_age`` makes it expire.
+A token names the account and a fingerprint of its current password hash, session version,
+email and reset generation; setting a password changes the hash, so a used token no longer
+matches (single use) without a token table. Making a reset token counts up the account's
+``reset_generation``, so a newer reset link ends every older one (the newest alone works; issue
+24 item 7). ``max_age`` makes it expire.
 """
 
 from __future__ import annotations
@@ -27,11 +29,18 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: Staff | Contact) -> str:
-    material = f"{user.password_hash or ''}|{user.session_version}|{user.email}"
+    material = (
+        f"{user.password_hash or ''}|{user.session_version}|{user.email}|{user.reset_generation}"
+    )
     return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 
 def make_token(user: Staff | Contact, purpose: str) -> str:
+    """A signed link token for ``user``; a ``reset`` token ends the reset (and set-password)
+    links made before it (the caller's transaction stores the new generation)."""
+    if purpose == "reset":
+        user.reset_generation = (user.reset_generation or 0) + 1
+        db.session.flush()
     kind = "staff" if isinstance(user, Staff) else "contact"
     return _serializer(purpose).dumps({"k": kind, "id": user.id, "f": _fingerprint(user)})
 

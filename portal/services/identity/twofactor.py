@@ -19,8 +19,9 @@ import pyotp
 from sqlalchemy import delete, func, select
 
 from portal.extensions import db
-from portal.models import Contact, Staff
+from portal.models import Contact, Staff, UserSession
 from portal.models.contact_security import ContactRecoveryCode
+from portal.services.identity import sessions
 
 RECOVERY_CODES = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -124,21 +125,26 @@ def use_recovery_code(account: Account, code: str) -> bool:
 # -- turning it on and off, signing in ---------------------------------------------------------
 
 
-def enable(account: Account, secret: str) -> list[str]:
+def enable(account: Account, secret: str, keep: UserSession | None = None) -> list[str]:
     """Turns two-factor sign-in on with ``secret``; returns the new recovery codes (plain, to
-    show once). Ends the account's other sessions."""
+    show once). Ends the account's sessions but ``keep`` (the browser the change was made in)."""
     account.totp_secret = secret
     account.session_version += 1
+    sessions.end_all(account, except_record=keep)
     return _store_codes(account)
 
 
-def regenerate_recovery_codes(account: Account) -> list[str]:
+def regenerate_recovery_codes(account: Account, keep: UserSession | None = None) -> list[str]:
+    """New recovery codes (the old ones stop working); ends the sessions but ``keep``."""
+    sessions.end_all(account, except_record=keep)
     return _store_codes(account)
 
 
-def disable(account: Account) -> None:
+def disable(account: Account, keep: UserSession | None = None) -> None:
+    """Turns two-factor sign-in off; ends the account's sessions but ``keep``."""
     account.totp_secret = None
     account.session_version += 1
+    sessions.end_all(account, except_record=keep)
     _clear_codes(account)
     db.session.flush()
 
