@@ -183,3 +183,38 @@ def test_a_session_of_a_deleted_contact_never_belongs_to_a_later_one(make_contac
     row.account_id = later.id  # as if the id had been reused
     db.session.commit()
     assert sessions.account_of(row) is None
+
+
+def test_a_contact_deactivated_by_staff_or_the_api_is_signed_out_everywhere(make_contact, write):
+    colleague = make_contact(primary=True)
+    contact = make_contact(colleague.customer)
+    write()
+    with acting_as(SYSTEM):
+        secrets_ = [sessions.start(contact, FIREFOX_WINDOWS, "192.0.2.1") for _ in range(2)]
+        db.session.commit()
+    write()
+    with acting_as(SYSTEM):
+        contacts.update_contact(contact, {"is_active": False})
+        db.session.commit()
+
+    assert [sessions.find_active(s) for s in secrets_] == [None, None]
+
+
+def test_a_deactivated_customer_signs_out_all_its_contacts(make_contact, write):
+    from portal.services import customers
+
+    first = make_contact(primary=True)
+    second = make_contact(first.customer)
+    other = make_contact()
+    write()
+    with acting_as(SYSTEM):
+        mine = [sessions.start(c, SAFARI_IPHONE, None) for c in (first, second)]
+        theirs = sessions.start(other, SAFARI_IPHONE, None)
+        db.session.commit()
+    write()
+    with acting_as(SYSTEM):
+        customers.set_active(first.customer, False)
+        db.session.commit()
+
+    assert [sessions.find_active(s) for s in mine] == [None, None]
+    assert sessions.find_active(theirs) is not None

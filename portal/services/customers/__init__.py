@@ -21,6 +21,7 @@ from portal.models import (
 )
 from portal.services.billing import numbering
 from portal.services.errors import ConflictError, ValidationError
+from portal.services.identity import sessions
 from portal.services.platform import validation
 from portal.services.platform.validation import Errors
 
@@ -231,8 +232,11 @@ def update_customer(customer: Customer, data: Mapping[str, Any]) -> Customer:
 
 
 def set_active(customer: Customer, active: bool) -> None:
+    """Activates or deactivates a customer; deactivating signs its contacts out everywhere."""
     customer.is_active = active
     db.session.flush()
+    if not active:
+        sessions.end_all_of_customer(customer.id)
 
 
 def deactivate_many(ids: Iterable[int]) -> int:

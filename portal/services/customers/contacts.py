@@ -18,6 +18,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import CONTACT_PERMISSIONS, Contact, Customer
 from portal.services.errors import ValidationError
+from portal.services.identity import sessions
 from portal.services.platform import validation
 from portal.services.platform.validation import Errors
 
@@ -89,6 +90,7 @@ def create_contact(customer: Customer, data: Mapping[str, Any]) -> Contact:
 
 def update_contact(contact: Contact, data: Mapping[str, Any]) -> Contact:
     errors = Errors()
+    was_active = contact.is_active
     with db.session.no_autoflush:
         _apply(contact, data, errors, creating=False)
         make_primary = (
@@ -112,6 +114,8 @@ def update_contact(contact: Contact, data: Mapping[str, Any]) -> Contact:
             fields={"is_primary": _("Make another contact primary instead.")},
         )
     db.session.flush()
+    if was_active and not contact.is_active:
+        sessions.end_all(contact)  # a deactivated contact is signed out on every device
     if make_primary:
         set_primary(contact)
     return contact

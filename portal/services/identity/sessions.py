@@ -203,6 +203,21 @@ def end_all(account: Account, except_record: UserSession | None = None) -> int:
     return ended
 
 
+def end_all_of_customer(customer_id: int) -> None:
+    """Ends every active session of the customer's contacts (the customer was deactivated)."""
+    contact_ids = select(Contact.id).where(Contact.customer_id == customer_id)
+    db.session.execute(
+        update(UserSession)
+        .where(
+            UserSession.account_kind == "contact",
+            UserSession.account_id.in_(contact_ids),
+            UserSession.ended_at.is_(None),
+        )
+        .values(ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def list_active(account: Account) -> list[UserSession]:
     """The account's active sessions, the most recently seen first."""
     stmt = _of(account).order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
