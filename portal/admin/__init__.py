@@ -1,7 +1,7 @@
 """Staff blueprint (``/admin``).
 
 Authorization has three layers: this blueprint's guard (a signed-in, active staff member whose
-session version is current - checked by the user loader on every request - and, when an
+device session is still active - checked by the user loader on every request - and, when an
 Administrator requires it, two-factor sign-in set up); ``@permission_required`` (or
 ``@staff_required`` for the few pages every member may open) on every view; and the scoped
 queries of :mod:`portal.services.access.staff` for ``view_own``.

@@ -3,7 +3,7 @@
 Authorization has three layers, as on the admin side:
 
 1. this blueprint's guard: every page needs a signed-in, active contact of an active customer
-   (the user loader checks the session version on every request), except the public sign-in
+   (the user loader checks the device session on every request), except the public sign-in
    pages. A staff session is not a contact session - it is sent to the portal login - unless it
    carries a valid "view as contact" marker (see :mod:`portal.services.identity.view_as`); such a
    session is read-only: any request but GET/HEAD answers 403, except leaving that mode;
