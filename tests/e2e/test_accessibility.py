@@ -12,8 +12,14 @@ from tests.e2e.conftest import axe_violations
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
-STAFF_PAGES = ["/admin/", "/admin/customers", "/admin/invoices", "/admin/account"]
-CONTACT_PAGES = ["/clients/", "/clients/invoices", "/clients/profile"]
+STAFF_PAGES = [
+    "/admin/",
+    "/admin/customers",
+    "/admin/invoices",
+    "/admin/account",
+    "/admin/account/sessions",
+]
+CONTACT_PAGES = ["/clients/", "/clients/invoices", "/clients/profile", "/clients/sessions"]
 
 
 def _sign_in(page, live_url: str, side: str, email: str) -> None:
@@ -47,6 +53,8 @@ def test_staff_pages_have_no_violations(live_url, browser_page_factory, make_sta
         page.goto(live_url + path)
         assert page.url.endswith(path), page.url
         _assert_clean(page, path)
+    shot = "desktop" if width > 800 else "mobile"
+    page.screenshot(path=str(SCREENSHOTS / f"admin-account-sessions-{shot}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -61,6 +69,8 @@ def test_portal_pages_have_no_violations(
         page.goto(live_url + path)
         assert page.url.endswith(path), page.url
         _assert_clean(page, path)
+    shot = "desktop" if width > 800 else "phone"
+    page.screenshot(path=str(SCREENSHOTS / f"portal-sessions-{shot}.png"), full_page=True)
 
 
 def test_the_pdf_refusal_page_has_no_violations(
