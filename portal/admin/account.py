@@ -9,13 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal.admin import bp
-from portal.admin.forms import LanguageForm, language_choices
+from portal.admin.forms import LanguageForm
 from portal.admin.helpers import current_staff
 from portal.auth import staff_required
 from portal.services.identity import staff as staff_service
 from portal.web import flows
 from portal.web.audiences import STAFF
-from portal.web.forms import EmptyForm, PasswordChangeForm
+from portal.web.forms import EmptyForm, PasswordChangeForm, language_choices
 
 
 @bp.route("/account", methods=["GET", "POST"])

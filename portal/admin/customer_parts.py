@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 
 from portal.admin import bp
 from portal.admin.customer_forms import AddressForm, ContactForm, NoteForm
-from portal.admin.forms import language_choices
 from portal.admin.helpers import current_staff
 from portal.auth import permission_required
 from portal.extensions import db
@@ -25,7 +24,7 @@ from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
 from portal.services.identity import sessions
 from portal.services.platform import email
-from portal.web.forms import EmptyForm
+from portal.web.forms import EmptyForm, language_choices
 from portal.web.limits import spend_welcome
 from portal.web.unit_of_work import fail, show_errors
 

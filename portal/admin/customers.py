@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 
 from portal.admin import bp
 from portal.admin.customer_forms import BulkForm, CustomerForm, QuickCustomerForm
-from portal.admin.forms import language_choices
 from portal.admin.helpers import current_staff
 from portal.auth import permission_required
 from portal.extensions import db
@@ -36,7 +35,7 @@ from portal.services.customers import import_export as customer_import
 from portal.services.customers import records as customer_records
 from portal.services.customers.search import SORTS, CustomerFilter, filtered, ordered, search
 from portal.services.errors import DomainError
-from portal.web.forms import EmptyForm
+from portal.web.forms import EmptyForm, language_choices
 from portal.web.pages import page_number
 from portal.web.unit_of_work import fail, show_errors
 

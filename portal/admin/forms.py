@@ -15,12 +15,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.i18n import LANGUAGES
-
-
-def language_choices(empty_label: str) -> list[tuple[str, str]]:
-    return [("", empty_label), *LANGUAGES.items()]
-
 
 class StaffForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])

@@ -7,10 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal.admin import bp
-from portal.admin.forms import SettingsForm, language_choices
+from portal.admin.forms import SettingsForm
 from portal.auth import permission_required
 from portal.services.errors import ValidationError
 from portal.services.platform import company, settings
+from portal.web.forms import language_choices
 from portal.web.unit_of_work import show_errors
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.admin import bp
-from portal.admin.forms import RoleForm, StaffForm, language_choices
+from portal.admin.forms import RoleForm, StaffForm
 from portal.admin.helpers import PER_PAGE, current_staff
 from portal.auth import permission_required, start_session
 from portal.extensions import db
@@ -20,7 +20,7 @@ from portal.models.permissions import AREAS, CAPABILITIES
 from portal.services.errors import Forbidden, ValidationError
 from portal.services.identity import staff as staff_service
 from portal.services.platform import email
-from portal.web.forms import EmptyForm
+from portal.web.forms import EmptyForm, language_choices
 from portal.web.pages import page_number
 from portal.web.unit_of_work import fail, show_errors
 

@@ -8,11 +8,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal.clients import area_required, bp, contact_required, current_contact
-from portal.clients.forms import CompanyForm, ProfileForm, language_choices
+from portal.clients.forms import CompanyForm, ProfileForm
 from portal.services.identity import contact_accounts as portal_accounts
 from portal.web import flows
 from portal.web.audiences import CONTACTS
-from portal.web.forms import EmptyForm, PasswordChangeForm, save_form
+from portal.web.forms import EmptyForm, PasswordChangeForm, language_choices, save_form
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -21,10 +21,6 @@ from portal.i18n import LANGUAGES
 from portal.models import CONTACT_PERMISSIONS
 
 
-def language_choices(empty_label: str) -> list[tuple[str, str]]:
-    return [("", empty_label), *LANGUAGES.items()]
-
-
 def permission_labels() -> dict[str, str]:
     return {
         "invoices": _l("Invoices"),

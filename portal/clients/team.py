@@ -12,16 +12,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal.clients import area_required, bp, current_contact
-from portal.clients.forms import (
-    InviteForm,
-    MemberActiveForm,
-    MemberForm,
-    language_choices,
-    set_permission_choices,
-)
+from portal.clients.forms import InviteForm, MemberActiveForm, MemberForm, set_permission_choices
 from portal.services.access import contacts as portal_scope
 from portal.services.errors import ValidationError
 from portal.services.identity import contact_accounts as portal_accounts
+from portal.web.forms import language_choices
 from portal.web.limits import spend_welcome
 from portal.web.unit_of_work import fail, show_errors
 

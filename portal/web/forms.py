@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from portal.i18n import LANGUAGES
 from portal.services.errors import ValidationError
 from portal.web.unit_of_work import show_errors
 
@@ -85,3 +86,8 @@ def save_form(
         return None
     flash(saved, "success")
     return redirect(url_for(next_endpoint))
+
+
+def language_choices(empty_label: str) -> list[tuple[str, str]]:
+    """The shipped languages for a select, after an empty choice labelled ``empty_label``."""
+    return [("", empty_label), *LANGUAGES.items()]
