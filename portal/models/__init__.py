@@ -27,6 +27,7 @@ from portal.models.customers import (
     customer_group_members,
 )
 from portal.models.outbox import OutboxEmail
+from portal.models.registry import RegistryAnswer, RegistryReport
 from portal.models.search import CustomerSearchToken
 from portal.models.sessions import UserSession
 from portal.models.settings import Setting
@@ -66,6 +67,8 @@ __all__ = [
     "NumberSequence",
     "OutboxEmail",
     "Payment",
+    "RegistryAnswer",
+    "RegistryReport",
     "Role",
     "RolePermission",
     "Setting",

@@ -119,6 +119,13 @@ class Customer(TimestampMixin, db.Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     company_name: Mapped[str] = mapped_column(String(255), index=True)
     vat_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The national business id (FI y-tunnus, NO organisasjonsnummer, SE organisationsnummer,
+    #: DK CVR ...), checked by the billing country's rules.
+    business_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: The last VAT check in a registry (VIES, or Brønnøysund's VAT register for NO numbers):
+    #: when, and whether the number was valid. Cleared when the VAT number changes.
+    vat_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    vat_valid: Mapped[bool | None] = mapped_column(Boolean)
     phone: Mapped[str | None] = mapped_column(String(64))
     website: Mapped[str | None] = mapped_column(String(255))
 
