@@ -67,14 +67,16 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.api import bp as api_bp
     from portal.clients import bp as clients_bp
+    from portal.documents import bp as documents_bp
     from portal.web import converters, unit_of_work
 
     converters.register(app)
     app.register_blueprint(admin_bp)
     app.register_blueprint(clients_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(api_bp)
     # The API runs its own unit of work per request (``api/core.py``).
-    unit_of_work.register(app, ("admin", "clients"))
+    unit_of_work.register(app, ("admin", "clients", "documents"))
 
 
 def register_web(app: Flask) -> None:

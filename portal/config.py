@@ -58,6 +58,8 @@ def defaults(instance: Path) -> dict[str, Any]:
         "WELCOME_LIMIT_RECIPIENT": "3 per hour",
         "TICKET_LIMIT_CONTACT": "10 per hour",
         "REPLY_LIMIT_CONTACT": "30 per hour",
+        "DOCUMENT_LINK_DAYS": 30,
+        "DOCUMENT_LINK_LIMIT_ADDRESS": "30 per minute",
         "ACCOUNT_ANSWER_SECONDS": 0.25,
         "API_RATELIMIT": "600/minute",
         "WEBHOOKS_ALLOW_PRIVATE": False,

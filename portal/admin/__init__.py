@@ -54,6 +54,7 @@ from portal.admin import (  # noqa: E402,F401
     customer_parts,
     customers,
     dashboard,
+    document_links,
     estimates,
     helpers,
     invoices,

@@ -24,6 +24,7 @@ from portal.i18n import LANGUAGES
 from portal.models import ESTIMATE_STATUSES, Customer, Estimate, Invoice
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
+from portal.services.billing import document_links
 from portal.services.billing import estimates as estimate_service
 from portal.services.billing.drafts import save_estimate_draft
 from portal.services.billing.totals import compute_totals
@@ -125,6 +126,7 @@ def estimate_detail(estimate_id: int) -> ResponseReturnValue:
         primary=estimate.customer.primary_contact,
         today=date.today(),
         languages=LANGUAGES,
+        sent_links=document_links.sent_links(estimate),
     )
 
 

@@ -29,7 +29,7 @@ from portal.i18n import LANGUAGES, locale_of
 from portal.models import INVOICE_STATUSES, Customer, Estimate, Invoice
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
-from portal.services.billing import exports, payments, pdf, statements
+from portal.services.billing import document_links, exports, payments, pdf, statements
 from portal.services.billing.drafts import save_invoice_draft
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
@@ -183,6 +183,7 @@ def _detail(invoice: Invoice, payment_form: PaymentForm | None = None) -> str:
         primary=invoice.customer.primary_contact,
         today=date.today(),
         languages=LANGUAGES,
+        sent_links=document_links.sent_links(invoice),
     )
 
 

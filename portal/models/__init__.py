@@ -26,6 +26,7 @@ from portal.models.customers import (
     customer_admins,
     customer_group_members,
 )
+from portal.models.links import DOCUMENT_LINK_KINDS, DocumentLink
 from portal.models.outbox import OutboxEmail
 from portal.models.registry import RegistryAnswer, RegistryReport
 from portal.models.search import CustomerSearchToken
@@ -44,6 +45,7 @@ from portal.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 __all__ = [
     "ADMINISTRATOR",
     "CONTACT_PERMISSIONS",
+    "DOCUMENT_LINK_KINDS",
     "ESTIMATE_STATUSES",
     "INVOICE_STATUSES",
     "TICKET_PRIORITIES",
@@ -58,6 +60,7 @@ __all__ = [
     "CustomerAddress",
     "CustomerGroup",
     "CustomerSearchToken",
+    "DocumentLink",
     "Estimate",
     "EstimateLine",
     "IdempotencyKey",

@@ -8,6 +8,8 @@ Module map of the billing services:
 * :mod:`portal.services.billing.drafts`: draft editing with field errors and optimistic locking;
 * :mod:`portal.services.billing.payments`: recording payments;
 * :mod:`portal.services.billing.estimates`: accept, decline, convert into an invoice;
+* :mod:`portal.services.billing.document_links`: the links in the emails that open one document
+  without signing in;
 * :mod:`portal.services.billing.recurring`: recurring invoices and payment reminders;
 * :mod:`portal.services.billing.statements`: statements of account;
 * :mod:`portal.services.billing.pdf` and :mod:`portal.services.billing.exports`: PDFs and ZIP
@@ -30,7 +32,7 @@ from portal.extensions import db
 from portal.i18n import locale_of
 from portal.models import Contact, Estimate, EstimateLine, Invoice, InvoiceLine, OutboxEmail
 from portal.models.base import as_decimal, utcnow
-from portal.services.billing import numbering
+from portal.services.billing import document_links, numbering
 from portal.services.billing.drafts import flush, lock_invoice, parse_lines
 from portal.services.billing.totals import recalculate
 from portal.services.errors import ConflictError, ValidationError
@@ -291,6 +293,13 @@ def portal_link(path: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + path
 
 
+def document_link_context(document: Invoice | Estimate, contact: Contact) -> dict[str, Any]:
+    """A new link to ``document`` for ``contact`` (:mod:`.document_links`) as an email's
+    ``document_link`` and the day it ends, ``link_expires``."""
+    link = document_links.create_link(document, contact)
+    return {"document_link": document_links.link_url(link), "link_expires": link.expires_at.date()}
+
+
 def _check_recipient(document: Invoice | Estimate, contact: Contact) -> None:
     if contact.customer_id != document.customer_id or not contact.is_active:
         raise ValidationError(
@@ -313,6 +322,7 @@ def queue_invoice_email(invoice: Invoice, contact: Contact) -> OutboxEmail:
         invoice=invoice,
         contact=contact,
         link=portal_link(f"/clients/invoices/{invoice.id}"),
+        **document_link_context(invoice, contact),
     )
     invoice.sent_at = utcnow()
     flush()
@@ -333,5 +343,6 @@ def queue_estimate_email(estimate: Estimate, contact: Contact) -> OutboxEmail:
         estimate=estimate,
         contact=contact,
         link=portal_link(f"/clients/estimates/{estimate.id}"),
+        **document_link_context(estimate, contact),
     )
     return message

@@ -127,6 +127,7 @@ def run_reminders(today: date | None = None) -> ReminderResult:
             contact=contact,
             days_overdue=(today - invoice.due_date).days,  # type: ignore[operator]
             link=billing.portal_link(f"/clients/invoices/{invoice.id}"),
+            **billing.document_link_context(invoice, contact),
         )
         invoice.last_reminder_at = stamp
         result.reminded.append(invoice)
