@@ -15,6 +15,7 @@ from portal.models.base import utcnow
 from portal.models.database import begin_write
 from portal.services.billing import document_links
 from portal.services.platform.audit import SYSTEM, acting_as
+from tests.admin.conftest import staff_client  # noqa: F401 - signed-in staff per permission set
 
 
 @pytest.fixture
