@@ -1,10 +1,9 @@
-"""Customer import (upload, preview of row errors, then all or nothing) and the revenue report."""
+"""Customer import: upload, preview of row errors, then all or nothing."""
 
 from __future__ import annotations
 
 import json
 import secrets
-from datetime import date
 from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -13,10 +12,8 @@ from flask_babel import gettext as _
 
 from portal.admin import bp
 from portal.admin.customer_forms import ImportForm
-from portal.admin.helpers import current_staff
 from portal.auth import permission_required
 from portal.services.customers import import_export as customer_import
-from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
 from portal.web.unit_of_work import fail, on_commit
@@ -112,17 +109,3 @@ def customer_import_apply() -> ResponseReturnValue:
         "success",
     )
     return redirect(url_for(".customer_list"))
-
-
-@bp.get("/reports/revenue")
-@permission_required("invoices.view", "invoices.view_own")
-def revenue_report() -> ResponseReturnValue:
-    def parse(name: str) -> date | None:
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
-
-    start, end = parse("start"), parse("end")
-    rows = customer_records.revenue_by_group(current_staff(), start, end)
-    return render_template("admin/customers/report.html", rows=rows, start=start, end=end)

@@ -1,4 +1,6 @@
-"""The dashboard: outstanding and overdue per currency, open estimates, open tickets."""
+"""The dashboard: outstanding and overdue per currency, open estimates, open tickets, and the
+charts (invoiced and paid per month, receivables aging, the customers with the most overdue,
+tickets by status and by assignee, estimates' conversion), each linking to the list behind it."""
 
 from __future__ import annotations
 
@@ -9,11 +11,22 @@ from portal.admin import bp
 from portal.admin.helpers import current_staff
 from portal.auth import staff_required
 from portal.models.base import utcnow
+from portal.services.dashboards import rules
+from portal.services.dashboards.charts import admin_charts
 from portal.services.dashboards.staff import summary
 
 
 @bp.get("/")
 @staff_required
 def index() -> ResponseReturnValue:
-    figures = summary(current_staff(), utcnow().date())
-    return render_template("admin/dashboard.html", figures=figures)
+    today = utcnow().date()
+    staff = current_staff()
+    return render_template(
+        "admin/dashboard.html",
+        figures=summary(staff, today),
+        charts=admin_charts(staff, today),
+        today=today,
+        buckets=rules.bucket_labels(),
+        bucket_due=[rules.bucket_due_dates(i, today) for i in range(len(rules.BUCKETS))],
+        month_end=rules.month_end,
+    )

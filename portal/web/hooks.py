@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale, refresh
 from flask_login import current_user
@@ -163,6 +163,14 @@ def register_template_helpers(app: Flask) -> None:
         if value is None:
             return ""
         return format_percent(value / 100, locale=str(get_locale()), decimal_quantization=False)
+
+    @app.template_filter("number")
+    @pass_context
+    def _number(ctx: Context, value: int | Decimal | None) -> str:
+        """A count or plain number in the viewer's locale (``1.234`` in German)."""
+        if value is None:
+            return ""
+        return format_decimal(value, locale=ctx.get("current_locale") or current_locale_code())
 
     @app.template_filter("date")
     @pass_context

@@ -21,9 +21,9 @@ def page_number() -> int:
     return min(max(int(raw[:7]), 1), MAX_PAGE)
 
 
-def statement_period() -> tuple[date, date, dict[str, str]]:
+def statement_period(today: date | None = None) -> tuple[date, date, dict[str, str]]:
     """``?start=&end=`` (ISO dates; default: this year up to today) and field errors."""
-    today = date.today()
+    today = today or date.today()
     errors: dict[str, str] = {}
     values: dict[str, date] = {}
     for name, default in (("start", date(today.year, 1, 1)), ("end", today)):

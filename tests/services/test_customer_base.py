@@ -430,17 +430,3 @@ def test_export_csv_neutralises_formulas(make_customer, make_contact, make_staff
     assert text.startswith("\ufeffnumber,company_name")
     assert "'=HYPERLINK" in text and "'@cmd" in text
     assert "p@example.com" in text
-
-
-def test_revenue_by_group_and_currency(make_customer, make_invoice, make_staff, write):
-    write()
-    reference.save_group(None, {"name": "Events"})
-    db.session.commit()
-    events = make_customer("E Ltd", groups=["Events"])
-    plain = make_customer("P Ltd", currency="USD")
-    make_invoice(events, issue=True, lines=[("x", "1", "100.00", "24")])
-    make_invoice(events, issue=False, lines=[("draft", "1", "999.00", "0")])
-    make_invoice(plain, issue=True, lines=[("y", "2", "50.00", "0")])
-    rows = customer_records.revenue_by_group(make_staff())
-    summary = {(r.group, r.currency.code): r.invoiced for r in rows}
-    assert summary == {("Events", "EUR"): Decimal("124.00"), ("No group", "USD"): Decimal("100.00")}

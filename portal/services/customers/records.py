@@ -1,29 +1,21 @@
-"""What hangs off a customer card: additional addresses, internal notes, the activity feed,
-and the revenue report per group and currency."""
+"""What hangs off a customer card: additional addresses, internal notes and the activity feed.
+(The revenue report lives with the other reports in ``portal.services.dashboards.reports``.)"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
     AuditLog,
-    Currency,
     Customer,
     CustomerAddress,
-    CustomerGroup,
-    Invoice,
     Note,
     Staff,
-    customer_group_members,
 )
-from portal.services.access.staff import visible_filter
 from portal.services.platform import validation
 from portal.services.platform.validation import Errors
 
@@ -121,51 +113,3 @@ def activity(customer_id: int, limit: int = 100) -> list[AuditLog]:
             .limit(limit)
         )
     )
-
-
-# -- report ---------------------------------------------------------------------------------
-
-
-@dataclass
-class RevenueRow:
-    group: str
-    currency: Currency
-    invoiced: Decimal
-    paid: Decimal
-    customers: int
-
-
-def revenue_by_group(staff: Staff, start: Any = None, end: Any = None) -> list[RevenueRow]:
-    """Invoiced (issued, not cancelled; credit notes count negative) and paid amounts per
-    customer group and currency, for the customers ``staff`` may see. Customers without a
-    group are reported under "No group"; a customer in two groups counts in both."""
-    sign = case((Invoice.kind == "credit_note", -1), else_=1)
-    stmt = (
-        select(
-            CustomerGroup.name,
-            Currency,
-            func.sum(Invoice.total * sign),
-            func.sum(Invoice.amount_paid),
-            func.count(func.distinct(Invoice.customer_id)),
-        )
-        .select_from(Invoice)
-        .join(Currency, Currency.id == Invoice.currency_id)
-        .outerjoin(
-            customer_group_members, customer_group_members.c.customer_id == Invoice.customer_id
-        )
-        .outerjoin(CustomerGroup, CustomerGroup.id == customer_group_members.c.group_id)
-        .where(Invoice.status.not_in(("draft", "cancelled")))
-        .where(visible_filter(staff, "invoices", Invoice))
-        .group_by(CustomerGroup.name, Currency.id)
-        .order_by(CustomerGroup.name, Currency.code)
-    )
-    if start is not None:
-        stmt = stmt.where(Invoice.issue_date >= start)
-    if end is not None:
-        stmt = stmt.where(Invoice.issue_date <= end)
-    return [
-        RevenueRow(
-            name or _("No group"), currency, Decimal(invoiced or 0), Decimal(paid or 0), count
-        )
-        for name, currency, invoiced, paid, count in db.session.execute(stmt)
-    ]

@@ -1,5 +1,6 @@
-"""The portal dashboard's figures for one contact: balance due and overdue per currency, open
-estimates, open tickets - each only where the contact has the permission.
+"""The portal dashboard's figures for one contact: balance due and overdue per currency, invoiced
+and paid over the last twelve months, open estimates, open tickets - each only where the
+contact has the permission.
 
 A fixed number of queries whatever the number of records (one per area shown).
 """
@@ -10,14 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from portal.extensions import db
 from portal.models import Contact, Currency, Estimate, Invoice, Ticket
-from portal.services.access.contacts import visible_estimates, visible_invoices, visible_tickets
-from portal.services.billing.money import round_money
+from portal.services.access.contacts import visible_estimates, visible_tickets
+from portal.services.dashboards import ledger, rules
 
-OPEN_INVOICE = ("unpaid", "partially_paid")
 RECENT = 5
 
 
@@ -32,6 +32,8 @@ class Balance:
 class PortalSummary:
     #: ``None`` where the contact may not use the area.
     balances: list[Balance] | None = None
+    #: Invoiced and paid per month over the last twelve months, per currency.
+    months: list[ledger.CurrencyMonths] | None = None
     open_estimates: list[Estimate] | None = None
     open_estimate_count: int = 0
     open_tickets: list[Ticket] | None = None
@@ -39,23 +41,16 @@ class PortalSummary:
 
 
 def _balances(contact: Contact, today: date) -> list[Balance]:
-    invoices = (
-        visible_invoices(contact).where(Invoice.status.in_(OPEN_INVOICE)).subquery("open_invoices")
-    )
-    due = invoices.c.total - invoices.c.amount_paid
-    overdue = case((invoices.c.due_date < today, due), else_=0)
+    due = rules.outstanding_amount()
     rows = db.session.execute(
-        select(Currency, func.sum(due), func.sum(overdue))
-        .join(invoices, invoices.c.currency_id == Currency.id)
+        select(Currency, func.sum(due), func.sum(rules.case_when(rules.is_overdue(today), due)))
+        .join(Invoice, Invoice.currency_id == Currency.id)
+        .where(rules.open_invoice(), Invoice.customer_id == contact.customer_id)
         .group_by(Currency.id)
         .order_by(Currency.code)
     ).all()
     return [
-        Balance(
-            currency,
-            round_money(Decimal(total or 0), currency.decimal_places),
-            round_money(Decimal(late or 0), currency.decimal_places),
-        )
+        Balance(currency, rules.money(total, currency), rules.money(late, currency))
         for currency, total, late in rows
     ]
 
@@ -64,6 +59,7 @@ def summary(contact: Contact, today: date) -> PortalSummary:
     result = PortalSummary()
     if contact.may("invoices"):
         result.balances = _balances(contact, today)
+        result.months = ledger.last_twelve_months(Invoice.customer_id == contact.customer_id, today)
     if contact.may("estimates"):
         open_filter = (
             Estimate.status == "sent",

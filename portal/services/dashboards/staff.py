@@ -6,14 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from portal.extensions import db
 from portal.models import Currency, Estimate, Invoice, Staff, Ticket
 from portal.services.access.staff import can_view, scope_query
-from portal.services.billing.money import round_money
-
-OPEN_INVOICE = ("unpaid", "partially_paid")
+from portal.services.dashboards import rules
 
 
 @dataclass
@@ -35,21 +33,18 @@ def summary(staff: Staff, today: date) -> Summary:
     member cannot see stays ``None``; ``view_own`` counts only assigned customers."""
     result = Summary()
     if can_view(staff, "invoices"):
-        due = Invoice.total - Invoice.amount_paid
-        overdue = case((Invoice.due_date < today, due), else_=0)
+        due = rules.outstanding_amount()
         stmt = (
-            select(Currency, func.sum(due), func.sum(overdue))
+            select(Currency, func.sum(due), func.sum(rules.case_when(rules.is_overdue(today), due)))
             .join(Invoice, Invoice.currency_id == Currency.id)
-            .where(Invoice.status.in_(OPEN_INVOICE))
+            .where(rules.open_invoice())
             .group_by(Currency.id)
             .order_by(Currency.code)
         )
         rows = db.session.execute(scope_query(stmt, staff, "invoices", Invoice)).all()
         result.totals = [
             CurrencyTotals(
-                currency,
-                round_money(Decimal(outstanding or 0), currency.decimal_places),
-                round_money(Decimal(late or 0), currency.decimal_places),
+                currency, rules.money(outstanding, currency), rules.money(late, currency)
             )
             for currency, outstanding, late in rows
         ]

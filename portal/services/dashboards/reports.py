@@ -1,0 +1,259 @@
+"""The reports: receivables aging per customer, revenue by customer, group or month, and payments
+received per month; all for the invoices a staff member may see (``view_own``: its customers).
+
+A report page runs a fixed number of statements whatever the data (one ``GROUP BY`` for the
+rows, one count for the pager, one for the totals per currency). What counts as invoiced, paid,
+outstanding and overdue: :mod:`portal.services.dashboards.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import (
+    Currency,
+    Customer,
+    CustomerGroup,
+    Invoice,
+    Payment,
+    Staff,
+    customer_group_members,
+)
+from portal.services.access.staff import visible_filter
+from portal.services.dashboards import ledger, rules
+from portal.services.platform.paging import Page
+
+REVENUE_DIMENSIONS = ("group", "customer", "month")
+
+
+def _scope(staff: Staff) -> Any:
+    return visible_filter(staff, "invoices", Invoice)
+
+
+def _count(stmt: Select[Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+# -- aging ------------------------------------------------------------------------------------
+
+
+@dataclass
+class AgingRow:
+    customer_id: int
+    number: str
+    name: str
+    currency: Currency
+    amounts: list[Decimal]  #: per bucket of ``rules.BUCKETS``
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts, Decimal(0))
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum(self.amounts[1:], Decimal(0))
+
+
+def _aging_statement(staff: Staff, today: date) -> Select[Any]:
+    """Per customer and currency, the outstanding amount in each bucket; most overdue first."""
+    bucket = rules.aging_bucket(today)
+    due = rules.outstanding_amount()
+    columns = [
+        func.sum(rules.case_when(bucket == i, due)).label(name)
+        for i, name in enumerate(rules.BUCKETS)
+    ]
+    overdue = func.sum(rules.case_when(bucket > 0, due))
+    return (
+        select(Customer.id, Customer.number, Customer.company_name, Currency, *columns)
+        .select_from(Invoice)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .join(Currency, Currency.id == Invoice.currency_id)
+        .where(rules.open_invoice(), _scope(staff))
+        .group_by(Customer.id, Currency.id)
+        .order_by(overdue.desc(), Customer.company_name, Customer.id)
+    )
+
+
+def _aging_row(row: Any) -> AgingRow:
+    customer_id, number, name, currency, *amounts = row
+    return AgingRow(
+        customer_id, number, name, currency, [rules.money(a, currency) for a in amounts]
+    )
+
+
+def aging_page(staff: Staff, today: date, number: int, per_page: int) -> Page[AgingRow]:
+    """Page ``number`` of the customers with open invoices, most overdue first."""
+    stmt = _aging_statement(staff, today)
+    rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
+    return Page([_aging_row(r) for r in rows], number, per_page, _count(stmt))
+
+
+def aging_rows(staff: Staff, today: date) -> Iterator[AgingRow]:
+    """Every row of the aging report (for the exports), read in batches."""
+    stmt = _aging_statement(staff, today).execution_options(yield_per=1000)
+    for row in db.session.execute(stmt):
+        yield _aging_row(row)
+
+
+# -- revenue ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RevenueRow:
+    """Invoiced, credited (credit notes) and paid in the period, for one group or customer and
+    one currency."""
+
+    key: Any  #: the group's name or the customer's id
+    label: str
+    currency: Currency
+    invoiced: Decimal
+    credited: Decimal
+    paid: Decimal
+    customers: int = 1
+
+    @property
+    def net(self) -> Decimal:
+        return self.invoiced - self.credited
+
+
+def _revenue_row(key: Any, label: str, currency: Currency, sums: Any, customers: int) -> RevenueRow:
+    invoiced, credited, paid = (rules.money(v, currency) for v in sums)
+    return RevenueRow(key, label, currency, invoiced, credited, paid, customers)
+
+
+def revenue_by_group(staff: Staff, start: date, end: date) -> list[RevenueRow]:
+    """Per customer group and currency; customers without a group under "No group", a
+    customer in two groups in both."""
+    flows = ledger.movements(_scope(staff), start, end)
+    stmt = (
+        select(
+            CustomerGroup.name,
+            Currency,
+            *ledger.sums(flows),
+            func.count(func.distinct(flows.c.customer_id)),
+        )
+        .select_from(flows)
+        .join(Currency, Currency.id == flows.c.currency_id)
+        .outerjoin(
+            customer_group_members, customer_group_members.c.customer_id == flows.c.customer_id
+        )
+        .outerjoin(CustomerGroup, CustomerGroup.id == customer_group_members.c.group_id)
+        .group_by(CustomerGroup.name, Currency.id)
+        .order_by(CustomerGroup.name.is_(None), CustomerGroup.name, Currency.code)
+    )
+    return [
+        _revenue_row(name, name or _("No group"), currency, row, count)
+        for name, currency, *row, count in db.session.execute(stmt)
+    ]
+
+
+def revenue_by_customer(
+    staff: Staff, start: date, end: date, number: int, per_page: int
+) -> Page[RevenueRow]:
+    """Page ``number`` of the customers with invoices, credit notes or payments in the period,
+    most invoiced (net) first."""
+    flows = ledger.movements(_scope(staff), start, end)
+    invoiced, credited, paid = ledger.sums(flows)
+    stmt = (
+        select(Customer.id, Customer.company_name, Currency, invoiced, credited, paid)
+        .select_from(flows)
+        .join(Customer, Customer.id == flows.c.customer_id)
+        .join(Currency, Currency.id == flows.c.currency_id)
+        .group_by(Customer.id, Currency.id)
+        .order_by(
+            (func.sum(flows.c.invoiced) - func.sum(flows.c.credited)).desc(),
+            Customer.company_name,
+            Customer.id,
+        )
+    )
+    rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
+    items = [_revenue_row(cid, name, cur, sums, 1) for cid, name, cur, *sums in rows]
+    return Page(items, number, per_page, _count(stmt))
+
+
+def revenue_by_month(staff: Staff, start: date, end: date) -> list[ledger.CurrencyMonths]:
+    """Per currency and month; also the totals per currency of the other two views."""
+    return ledger.by_month(_scope(staff), start, end)
+
+
+# -- payments ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PaymentMonth:
+    month: date
+    amount: Decimal
+    count: int
+
+
+@dataclass
+class PaymentMonths:
+    currency: Currency
+    months: list[PaymentMonth]
+    top: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((m.amount for m in self.months), Decimal(0))
+
+    @property
+    def count(self) -> int:
+        return sum(m.count for m in self.months)
+
+
+def payments_by_month(staff: Staff, start: date, end: date) -> list[PaymentMonths]:
+    """Payments received per currency and month (by payment date), every month present."""
+    month = rules.month_index(Payment.paid_at).label("month")
+    rows = db.session.execute(
+        select(Currency, month, func.sum(Payment.amount), func.count(Payment.id))
+        .join(Payment, Payment.currency_id == Currency.id)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Payment.paid_at >= start, Payment.paid_at <= end, _scope(staff))
+        .group_by(Currency.id, month)
+        .order_by(Currency.code, month)
+    ).all()
+    found: dict[int, tuple[Currency, dict[int, PaymentMonth]]] = {}
+    for currency, index, amount, count in rows:
+        entry = found.setdefault(currency.id, (currency, {}))
+        entry[1][int(index)] = PaymentMonth(
+            rules.month_of(index), rules.money(amount, currency), count
+        )
+    result = []
+    for currency, months in found.values():
+        filled = [
+            months.get(rules.index_of(first)) or PaymentMonth(first, Decimal(0), 0)
+            for first in rules.months_between(start, end)
+        ]
+        top = rules.nice_ceiling(max(m.amount for m in filled))
+        result.append(PaymentMonths(currency, filled, top))
+    return result
+
+
+def payments_page(
+    staff: Staff, start: date, end: date, number: int, per_page: int
+) -> Page[Payment]:
+    """Page ``number`` of the payments received in the period, newest first, with their invoice
+    and customer loaded (two statements)."""
+    where = (Payment.paid_at >= start, Payment.paid_at <= end, _scope(staff))
+    stmt = (
+        select(Payment)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(*where)
+        .options(joinedload(Payment.invoice).joinedload(Invoice.customer))
+        .order_by(Payment.paid_at.desc(), Payment.id.desc())
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    )
+    total = db.session.scalar(
+        select(func.count(Payment.id)).join(Invoice, Invoice.id == Payment.invoice_id).where(*where)
+    )
+    return Page(list(db.session.scalars(stmt)), number, per_page, total or 0)
