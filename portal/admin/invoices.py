@@ -83,6 +83,8 @@ def invoice_list() -> ResponseReturnValue:
         stmt = stmt.where(
             and_(Invoice.status.in_(("unpaid", "partially_paid")), Invoice.due_date < date.today())
         )
+    elif status == "open":  # unpaid or partially paid, due or not (the dashboard's aging)
+        stmt = stmt.where(Invoice.status.in_(("unpaid", "partially_paid")))
     elif status in INVOICE_STATUSES:
         stmt = stmt.where(Invoice.status == status)
     kind = args.get("kind", "")
@@ -96,6 +98,14 @@ def invoice_list() -> ResponseReturnValue:
         stmt = stmt.where(Invoice.issue_date >= start)
     if end is not None:
         stmt = stmt.where(Invoice.issue_date <= end)
+    due_start, due_end = _date_arg("due_start"), _date_arg("due_end")
+    if due_start is not None:
+        stmt = stmt.where(Invoice.due_date >= due_start)
+    if due_end is not None:
+        stmt = stmt.where(Invoice.due_date <= due_end)
+    currency = args.get("currency", "")[:3]
+    if currency:
+        stmt = stmt.where(Invoice.currency.has(code=currency))
     stmt = stmt.order_by(Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
     page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     customer = (
@@ -111,6 +121,9 @@ def invoice_list() -> ResponseReturnValue:
         customer=customer,
         start=start,
         end=end,
+        due_start=due_start,
+        due_end=due_end,
+        currency=currency,
         today=date.today(),
     )
 
