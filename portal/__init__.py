@@ -48,10 +48,12 @@ def register_listeners(app: Flask) -> None:
     packages plug into a service (PDF attachments of emails, webhook payloads)."""
     from portal.api import customers as api_customers
     from portal.api import documents as api_documents
+    from portal.api import finance as api_finance
     from portal.models import database
     from portal.services.billing import pdf
     from portal.services.customers import search_index
     from portal.services.integration import webhook_events
+    from portal.services.payments import receipts
     from portal.services.platform import audit
 
     database.register_listeners()
@@ -60,7 +62,9 @@ def register_listeners(app: Flask) -> None:
     webhook_events.register(
         {"invoice": api_documents.invoice_payload, "customer": api_customers.customer_payload}
     )
+    webhook_events.register({"payment": api_finance.payment_payload})
     pdf.register_renderers()
+    receipts.register_renderers()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -68,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.api import bp as api_bp
     from portal.clients import bp as clients_bp
     from portal.documents import bp as documents_bp
+    from portal.payments import bp as payments_bp
     from portal.web import converters, unit_of_work
 
     converters.register(app)
@@ -75,6 +80,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(clients_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(payments_bp)
+    unit_of_work.register(app, ("payments",))
     # The API runs its own unit of work per request (``api/core.py``).
     unit_of_work.register(app, ("admin", "clients", "documents"))
 

@@ -39,12 +39,14 @@ class WebhookForm(FlaskForm):
     invoice_issued = BooleanField(_l("Invoice issued"), default=True)
     invoice_paid = BooleanField(_l("Invoice paid"), default=True)
     customer_updated = BooleanField(_l("Customer updated"), default=False)
+    payment_created = BooleanField(_l("Payment received"), default=False)
 
 
 EVENT_FIELDS = {
     "invoice.issued": "invoice_issued",
     "invoice.paid": "invoice_paid",
     "customer.updated": "customer_updated",
+    "payment.created": "payment_created",
 }
 
 

@@ -46,6 +46,9 @@ class SettingsForm(FlaskForm):
     registration_enabled = BooleanField(_l("Clients may register in the portal"))
     default_language = SelectField(_l("Default language"), validate_choice=True)
     require_staff_2fa = BooleanField(_l("Require two-factor sign-in for all staff"))
+    online_payment_minimum = StringField(
+        _l("Smallest part payment online"), validators=[Length(max=20)]
+    )
 
 
 class AssignAdminForm(FlaskForm):

@@ -10,6 +10,7 @@ from portal.admin import bp
 from portal.admin.forms import SettingsForm
 from portal.auth import permission_required
 from portal.services.errors import ValidationError
+from portal.services.payments import provider as providers
 from portal.services.platform import company, settings
 from portal.web.forms import language_choices
 from portal.web.unit_of_work import show_errors
@@ -25,7 +26,11 @@ def _form() -> SettingsForm:
 
 def _page(form: SettingsForm) -> str:
     return render_template(
-        "admin/settings.html", form=form, logo=settings.get("logo_path"), editable=True
+        "admin/settings.html",
+        form=form,
+        logo=settings.get("logo_path"),
+        editable=True,
+        online_payment=providers.enabled(),
     )
 
 

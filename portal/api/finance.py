@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from portal.api.core import get_or_404, money, operation, paginate
 from portal.api.document_schemas import InvoiceOut, ProcessedIn, SaleIn, SaleOut
 from portal.api.documents import INVOICE_LOAD, invoice_out
 from portal.api.schemas import ListQuery, Page
-from portal.models import Invoice
+from portal.models import Invoice, Payment
 from portal.services.integration import finance as integration
 
 
@@ -48,9 +50,19 @@ def create_sale(body: SaleIn) -> Any:
         body.invoice_number, body.reference, body.amount, body.currency, body.paid_at,
         body.method,
     )  # fmt: skip
+    return sale_out(payment), 201 if created else 200
+
+
+def payment_payload(session: Session, payment_id: int) -> dict[str, Any] | None:
+    """The ``data`` of a ``payment.created`` webhook: the payment as ``POST /sales`` answers."""
+    payment = session.get(Payment, payment_id)
+    return None if payment is None else sale_out(payment).model_dump(mode="json")
+
+
+def sale_out(payment: Payment) -> SaleOut:
     invoice = payment.invoice
     places = invoice.currency.decimal_places
-    out = SaleOut(
+    return SaleOut(
         id=payment.id,
         invoice_id=invoice.id,
         invoice_number=invoice.number or "",
@@ -63,4 +75,3 @@ def create_sale(body: SaleIn) -> Any:
         amount_due=money(invoice.amount_due, places),
         created_at=payment.created_at,
     )
-    return out, 201 if created else 200

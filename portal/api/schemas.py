@@ -60,7 +60,7 @@ CurrencyCode = Annotated[
 ]
 Permission = Literal["invoices", "estimates", "tickets", "company"]
 assert set(Permission.__args__) == set(CONTACT_PERMISSIONS)  # type: ignore[attr-defined]
-EventName = Literal["invoice.issued", "invoice.paid", "customer.updated"]
+EventName = Literal["invoice.issued", "invoice.paid", "customer.updated", "payment.created"]
 assert set(EventName.__args__) == set(WEBHOOK_EVENTS)  # type: ignore[attr-defined]
 
 

@@ -170,6 +170,7 @@ from portal.clients import (  # noqa: E402,F401
     account,
     dashboard,
     documents,
+    payments,
     sessions,
     team,
     tickets,

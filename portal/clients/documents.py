@@ -25,6 +25,8 @@ from portal.services.billing import estimates as estimate_service
 from portal.services.billing import payments, pdf, statements
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
+from portal.services.payments import checkout
+from portal.services.payments import provider as providers
 from portal.web.pages import page_number, statement_period
 from portal.web.responses import pdf_response
 from portal.web.unit_of_work import show_errors
@@ -64,6 +66,7 @@ def invoice(id: int) -> ResponseReturnValue:
         payments_total=payments.payments_total(document),
         credited=credited if credited is not None and credited.number else None,
         today=utcnow().date(),
+        pay_online=providers.enabled() and checkout.payable(document) and not viewing_as(),
     )
 
 

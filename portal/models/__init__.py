@@ -12,6 +12,7 @@ from portal.models.billing import (
     NumberSequence,
     Payment,
 )
+from portal.models.checkouts import PaymentCheckout
 from portal.models.contact_security import ContactRecoveryCode
 from portal.models.customers import (
     CONTACT_PERMISSIONS,
@@ -70,6 +71,7 @@ __all__ = [
     "NumberSequence",
     "OutboxEmail",
     "Payment",
+    "PaymentCheckout",
     "RegistryAnswer",
     "RegistryReport",
     "Role",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -242,7 +243,12 @@ class EstimateLine(LineMixin, db.Model):
 class Payment(TimestampMixin, db.Model):
     __tablename__ = "payments"
     __audited__ = True
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        # A refund through a payment provider is a negative payment (with a note).
+        CheckConstraint("amount <> 0", name="amount_nonzero"),
+        # One row per payment (or refund) at a provider, however often its webhook arrives.
+        UniqueConstraint("provider", "provider_reference"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(
@@ -253,6 +259,11 @@ class Payment(TimestampMixin, db.Model):
     paid_at: Mapped[date] = mapped_column(Date)
     method: Mapped[str | None] = mapped_column(String(60))
     reference: Mapped[str | None] = mapped_column(String(120), index=True)
+    #: Online payments: the provider (``stripe``) and its reference for this payment or refund
+    #: (see :mod:`portal.services.payments`); empty for payments recorded by staff or the API.
+    provider: Mapped[str | None] = mapped_column(String(32))
+    provider_reference: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
     currency: Mapped[Currency] = relationship(lazy="joined")

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models.base import TimestampMixin, UTCDateTime, utcnow
 from portal.models.billing import in_clause
 
-WEBHOOK_EVENTS = ("invoice.issued", "invoice.paid", "customer.updated")
+WEBHOOK_EVENTS = ("invoice.issued", "invoice.paid", "customer.updated", "payment.created")
 DELIVERY_STATUSES = ("queued", "sending", "delivered", "failed")
 
 

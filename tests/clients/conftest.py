@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ from portal.models import (
     Customer,
     Estimate,
     Invoice,
+    Payment,
     Ticket,
     TicketAttachment,
     TicketMessage,
 )
 from portal.models.database import begin_write
+from portal.services.billing import payments
 from portal.services.platform.audit import SYSTEM, acting_as
 from tests.conftest import PASSWORD
 
@@ -95,6 +98,7 @@ class Side:
     estimate: Estimate
     draft_estimate: Estimate
     ticket: Ticket
+    payment: Payment
 
 
 @dataclass
@@ -111,18 +115,26 @@ def world(
     make_estimate: Callable[..., Estimate],
     make_ticket: Callable[..., Ticket],
 ) -> World:
-    """Two customers, each with a primary contact, a colleague, an issued and a draft invoice,
-    a sent and a draft estimate, and a ticket."""
+    """Two customers, each with a primary contact, a colleague, an issued invoice with a
+    payment and a draft invoice, a sent and a draft estimate, and a ticket."""
 
     def side(name: str) -> Side:
         customer = make_customer(f"{name} Ltd")
         primary = make_contact(customer, first_name=name, last_name="Primary")
         colleague = make_contact(customer, first_name=name, last_name="Colleague")
+        invoice = make_invoice(customer, issue=True)
+        begin_write(db.session)
+        with acting_as(SYSTEM):
+            payment = payments.record_payment(
+                db.session.merge(invoice), "10.00", date.today(), "Bank transfer"
+            )
+            db.session.commit()
         return Side(
             customer=customer,
             primary=primary,
             colleague=colleague,
-            invoice=make_invoice(customer, issue=True),
+            invoice=invoice,
+            payment=payment,
             draft_invoice=make_invoice(customer),
             estimate=make_estimate(customer, send=True),
             draft_estimate=make_estimate(customer),

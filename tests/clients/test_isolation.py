@@ -22,6 +22,7 @@ KINDS = {
     "contacts": "contact",
     "attachments": "attachment",
     "sessions": "session",
+    "payments": "payment",
 }
 ARGUMENT = re.compile(r"<int:(\w+)>")
 
@@ -44,6 +45,7 @@ def _ids(side: Side, kind: str) -> list[int]:
         "contact": [side.primary.id, side.colleague.id],
         "attachment": [a.id for m in side.ticket.messages for a in m.attachments],
         "session": [r.id for r in sessions.list_active(side.primary)],
+        "payment": [side.payment.id],
     }[kind]
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -241,6 +244,19 @@ def _contexts(make_invoice, make_estimate, make_contact):
             "message": "Help",
         },
         "payment_reminder": {**base, "contact": contact, "invoice": invoice, "days_overdue": 12},
+        "payment_receipt": {
+            **base,
+            "contact": contact,
+            "invoice": invoice,
+            "payment": SimpleNamespace(
+                amount=Decimal("100.50"),
+                currency=invoice.currency,
+                paid_at=date(2026, 3, 1),
+                method="card",
+                reference="pi_123",
+            ),
+            "method": "Card",
+        },
         "registration_staff": {
             **base,
             "staff": {"name": "Sam"},

@@ -26,12 +26,16 @@ def record_payment(
     reference: str | None = None,
     *,
     currency: str | Currency | None = None,
+    provider: str | None = None,
+    provider_reference: str | None = None,
 ) -> Payment:
     """Records a payment of ``amount`` (in the invoice's currency; ``currency``, when given,
     must be that one) on an issued invoice. Refuses drafts, cancelled invoices, credit notes,
     amounts that are not positive, have more decimals than the currency or exceed the amount
     due. Raises :class:`ValidationError` naming ``amount``, ``paid_at``, ``method``,
-    ``reference`` or ``currency``; nothing is written then."""
+    ``reference`` or ``currency``; nothing is written then. An online payment names its
+    ``provider`` and the provider's reference, unique per provider (a second row with the same
+    reference fails at the flush with ``IntegrityError``)."""
     # Serialise payments on one invoice (a row lock on PostgreSQL) and read its current amounts.
     lock_invoice(invoice.id)
     _check_payable(invoice)
@@ -45,9 +49,51 @@ def record_payment(
         paid_at=day,
         method=clean_method,
         reference=clean_reference,
+        provider=provider,
+        provider_reference=provider_reference,
     )
     db.session.add(payment)
     invoice.amount_paid = (invoice.amount_paid or Decimal(0)) + value
+    settle_status(invoice)
+    flush()
+    return payment
+
+
+def record_refund(
+    invoice: Invoice,
+    amount: Decimal,
+    note: str,
+    *,
+    method: str | None,
+    reference: str | None,
+    provider: str,
+    provider_reference: str,
+) -> Payment:
+    """Records money given back through a payment provider as a negative payment of
+    ``-amount`` dated today, with ``note``: the invoice's paid amount goes down and its status
+    follows (``paid`` back to ``partially_paid`` or ``unpaid``). ``amount`` must be positive and
+    at most what the invoice has received; the provider's reference is unique as for
+    :func:`record_payment`."""
+    lock_invoice(invoice.id)
+    received = invoice.amount_paid or Decimal(0)
+    if amount <= 0 or amount > received:
+        raise ConflictError(
+            _("A refund cannot be more than what the invoice has received."),
+            code="refund_too_high",
+        )
+    payment = Payment(
+        invoice=invoice,
+        amount=-amount,
+        currency_id=invoice.currency_id,
+        paid_at=date.today(),
+        method=method,
+        reference=reference,
+        provider=provider,
+        provider_reference=provider_reference,
+        note=note,
+    )
+    db.session.add(payment)
+    invoice.amount_paid = received - amount
     settle_status(invoice)
     flush()
     return payment
@@ -110,4 +156,4 @@ def payments_total(invoice: Invoice) -> Decimal:
     return sum((p.amount for p in invoice.payments), Decimal(0))
 
 
-__all__ = ["payments_total", "record_payment"]
+__all__ = ["payments_total", "record_payment", "record_refund"]

@@ -41,7 +41,7 @@ from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
 from portal.services.platform import company, outbox, settings
 
-PDF_TEMPLATES = ("invoice.html", "estimate.html", "statement.html")
+PDF_TEMPLATES = ("invoice.html", "estimate.html", "statement.html", "receipt.html")
 
 
 def static_root() -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from portal.models import Customer, Invoice
+from portal.models import Customer, Invoice, Payment
 from portal.models.base import utcnow
 from portal.models.database import listen_once
 from portal.models.webhooks import Webhook, WebhookDelivery
@@ -89,6 +89,8 @@ def _note_events(session: Session, _ctx: Any) -> None:
     for obj in session.new:
         if isinstance(obj, Invoice):
             pending += [(e, "invoice", obj.id) for e in _invoice_events(obj, True)]
+        elif isinstance(obj, Payment):  # any payment: staff, API, online (a refund is < 0)
+            pending.append(("payment.created", "payment", obj.id))
     for obj in session.dirty:
         if isinstance(obj, Invoice):
             pending += [(e, "invoice", obj.id) for e in _invoice_events(obj, False)]

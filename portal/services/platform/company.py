@@ -6,6 +6,7 @@ import io
 import re
 import secrets
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ EDITABLE = (
     "registration_enabled",
     "default_language",
     "require_staff_2fa",
+    "online_payment_minimum",
 )
 
 
@@ -53,6 +55,17 @@ def _prefix(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
         errors.add(field, _("Use letters, digits and - _ . / only (at most 12)."))
         return None
     return value
+
+
+def _minimum(data: Mapping[str, Any], errors: Errors) -> str | None:
+    """The smallest online part payment: an amount from 0 (any part) with at most 2 decimals."""
+    from portal.services.billing.parsing import parse_amount
+
+    value = parse_amount(
+        data.get("online_payment_minimum"), "online_payment_minimum", errors, places=2,
+        minimum=Decimal(0), default=Decimal(0),
+    )  # fmt: skip
+    return None if value is None else f"{value:.2f}"
 
 
 def validate_logo(filename: str, data: bytes) -> tuple[str, bytes]:
@@ -107,6 +120,7 @@ def save(data: Mapping[str, Any], logo: tuple[str, bytes] | None, remove_logo: b
         "registration_enabled": validation.boolean(data, "registration_enabled", errors, False),
         "require_staff_2fa": validation.boolean(data, "require_staff_2fa", errors, False),
         "default_language": validation.language(data, "default_language", errors),
+        "online_payment_minimum": _minimum(data, errors),
     }
     if (data.get("company_email") or "").strip():
         values["company_email"] = validation.email(data, "company_email", errors)

@@ -29,6 +29,7 @@ TEMPLATES = (
     "ticket_staff_notification",
     "registration_staff",
     "estimate_response_staff",
+    "payment_receipt",
 )
 
 

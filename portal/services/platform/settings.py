@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "invoice_due_days": 14,
     "estimate_valid_days": 30,
     "reminder_interval_days": 7,
+    #: The smallest part of an invoice a contact may pay online (in the invoice's currency).
+    "online_payment_minimum": "1.00",
 }
 
 
