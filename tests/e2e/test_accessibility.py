@@ -89,3 +89,58 @@ def test_the_pdf_refusal_page_has_no_violations(
     assert "The PDF could not be produced" in page.content()
     _assert_clean(page, "pdf refusal")
     page.screenshot(path=str(SCREENSHOTS / "portal-pdf-refused-desktop.png"), full_page=True)
+
+
+def _document_link(document, contact) -> str:
+    """A link as an email makes it, as its path ``/d/<token>``."""
+    from portal.extensions import db
+    from portal.models.database import begin_write
+    from portal.services.billing import document_links
+    from portal.services.platform.audit import SYSTEM, acting_as
+
+    begin_write(db.session)
+    with acting_as(SYSTEM):
+        link = document_links.create_link(db.session.merge(document), db.session.merge(contact))
+        path = "/d/" + document_links.token_for(link)
+        db.session.commit()
+    return path
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_document_link_pages_have_no_violations(
+    live_url, browser_page_factory, make_contact, make_invoice, make_estimate, make_staff, width
+):
+    contact = make_contact(first_name="Aino", last_name="Virtanen", primary=True)
+    invoice = make_invoice(
+        contact.customer,
+        issue=True,
+        lines=[("Consulting, March", "12", "95.00", "24"), ("Travel", "1", "120.00", "24")],
+    )
+    estimate = make_estimate(contact.customer, send=True)
+    invoice_path = _document_link(invoice, contact)
+    estimate_path = _document_link(estimate, contact)
+    page = browser_page_factory(width=width)
+    shot = "desktop" if width > 800 else "phone"
+
+    for path, name in ((invoice_path, "document-link"), (estimate_path, "document-link-estimate")):
+        page.goto(live_url + path)
+        assert page.locator("h1").count() == 1
+        _assert_clean(page, name)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{shot}.png"), full_page=True)
+    page.fill('input[name="name"]', "Aino Virtanen")
+    page.click('form[action$="/accept"] button[type="submit"]')
+    assert "Aino Virtanen" in page.locator("main").inner_text()
+    _assert_clean(page, "answered estimate")
+
+    response = page.goto(live_url + invoice_path[:-1] + ("A" if invoice_path[-1] != "A" else "B"))
+    assert response is not None and response.status == 410
+    _assert_clean(page, "link no longer valid")
+    page.screenshot(path=str(SCREENSHOTS / f"document-link-gone-{shot}.png"), full_page=True)
+
+    staff_page = browser_page_factory(width=width)
+    _sign_in(staff_page, live_url, "admin", make_staff().email)
+    staff_page.goto(f"{live_url}/admin/invoices/{invoice.id}")
+    assert "Links sent" in staff_page.locator("main").inner_text()
+    staff_page.click(".links-sent summary")
+    _assert_clean(staff_page, "links sent")
+    staff_page.screenshot(path=str(SCREENSHOTS / f"admin-links-sent-{shot}.png"), full_page=True)
