@@ -94,9 +94,9 @@ def find(token: str) -> DocumentLink | None:
         payload = serializer.loads(token)
     except BadSignature:
         return None
-    # The last base64 character of the signature and of the payload carries spare bits, so one
-    # value has several spellings: only the one we made is accepted.
-    if not hmac.compare_digest(str(serializer.dumps(payload)), token):
+    # One value has several spellings (the last base64 character carries spare bits, and the
+    # decoder skips characters outside its alphabet, "é" included): only the one we made counts.
+    if not hmac.compare_digest(str(serializer.dumps(payload)).encode(), token.encode()):
         return None
     if not isinstance(payload, list) or len(payload) != 3 or not isinstance(payload[0], int):
         return None
