@@ -31,7 +31,7 @@ from bench.harness import (
 QUERIES = {
     "name prefix (one company)": None,  # filled in from the data: see company_prefix()
     "name prefix (782 companies, first 25 shown)": "Nordic Pix",
-    "VAT number": "FI700054321",
+    "VAT number": "FI05432101",  # C-054321: registry_numbers.example_vat("FI", 54321)
     "contact email": "contact77777.1@bulk.example.com",
     "no search (first 100)": "",
 }

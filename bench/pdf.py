@@ -93,7 +93,7 @@ def seed_invoice(lines: int = LINES, locale: str = "en") -> Invoice:
                 "billing_zip": "00100",
                 "billing_city": "Helsinki",
                 "billing_country": "FI",
-                "vat_number": "FI12345678",
+                "vat_number": "FI20774740",
                 "language": locale,
                 "invoice_fields": ["PO number"],
             }

@@ -26,6 +26,7 @@ outbox_cli = AppGroup("outbox", help="The email outbox.")
 api_token_cli = AppGroup("api-token", help="Integration API tokens.")
 webhooks_cli = AppGroup("webhooks", help="Webhook deliveries of the integration API.")
 invoices_cli = AppGroup("invoices", help="Recurring invoices and payment reminders (for cron).")
+registry_cli = AppGroup("registry", help="Company details from the business registries.")
 
 
 @outbox_cli.command("send")
@@ -281,6 +282,40 @@ def webhooks_show(limit: int) -> None:
         click.echo(line)
 
 
+# -- registry look-up -------------------------------------------------------------------------
+
+
+@registry_cli.command("refresh")
+@click.option("--customer", "customer_id", type=int, help="Check this customer (its id).")
+@click.option("--all", "every", is_flag=True, help="Every active customer with a number.")
+@click.option(
+    "--older-than", type=click.IntRange(min=0), help="With --all: not checked for DAYS days."
+)
+def registry_refresh(customer_id: int | None, every: bool, older_than: int | None) -> None:
+    """Checks customers in VIES, PRH and Brønnøysund and writes a report of the differences
+    for staff (shown on the card and under Customers > Registry checks); never changes a
+    customer."""
+    from portal.models import Customer
+    from portal.services.customers.registry import checks, reports
+
+    if (customer_id is None) == (not every) or (older_than is not None and not every):
+        raise click.UsageError("Give --customer ID, or --all [--older-than DAYS].")
+    ids = reports.due_customer_ids(customer_id, older_than)
+    if customer_id is not None and not ids:
+        raise click.ClickException(f"No customer #{customer_id}.")
+    outcomes: dict[str, int] = {}
+    for next_id in ids:
+        db.session.rollback()  # no transaction is held while the registries answer
+        customer = db.session.get(Customer, next_id)
+        if customer is None:  # deleted meanwhile
+            continue
+        outcome = checks.check_customer(customer).outcome
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        click.echo(f"{customer.number} {customer.company_name}: {outcome}")
+    summary = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
+    click.echo(f"Checked {len(ids)} customers" + (f": {summary}" if summary else "."))
+
+
 # -- backup and restore -----------------------------------------------------------------------
 
 
@@ -326,5 +361,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(api_token_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(registry_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -75,6 +75,11 @@ def app_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> d
         "BASE_URL": "http://portal.test",
         "RATELIMIT_ENABLED": False,
         "SQLITE_BUSY_TIMEOUT_MS": 60000,
+        # Nothing in the suite reaches the internet: registry tests start local fakes and
+        # point these at them; everything else gets a refused connection on port 9.
+        "REGISTRY_VIES_URL": "http://127.0.0.1:9/vies",
+        "REGISTRY_PRH_URL": "http://127.0.0.1:9/prh",
+        "REGISTRY_BRREG_URL": "http://127.0.0.1:9/brreg",
     }
 
 

@@ -60,6 +60,7 @@ from portal.admin import (  # noqa: E402,F401
     invoices,
     outbox,
     reference,
+    registry,
     reports,
     sessions,
     settings_views,

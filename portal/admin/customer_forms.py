@@ -26,6 +26,7 @@ class CustomerForm(FlaskForm):
     company_name = StringField(_l("Company name"), validators=[Length(max=255)])
     number = StringField(_l("Customer number"), validators=[Optional(), Length(max=32)])
     vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=64)])
+    business_id = StringField(_l("Business ID"), validators=[Optional(), Length(max=32)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
     billing_street = StringField(_l("Street"), validators=[Optional(), Length(max=255)])
@@ -54,6 +55,7 @@ class CustomerForm(FlaskForm):
             for name in (
                 "company_name",
                 "vat_number",
+                "business_id",
                 "phone",
                 "website",
                 "remarks",

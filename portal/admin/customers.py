@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from portal.admin import bp
 from portal.admin.customer_forms import BulkForm, CustomerForm, QuickCustomerForm
 from portal.admin.helpers import current_staff
+from portal.admin.registry import create_form_step
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.models import (
@@ -176,6 +177,11 @@ def customer_create() -> ResponseReturnValue:
     if request.method == "GET":
         default = customers.default_currency()
         form.currency.data = default.code if default else None
+    step = create_form_step(form)
+    if step is not None:
+        return render_template(
+            "admin/customers/form.html", form=form, customer=None, registry=step.comparison
+        )
     done = _save(
         form,
         lambda: customers.create_customer(

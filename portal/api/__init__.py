@@ -106,6 +106,7 @@ from portal.api import (  # noqa: E402,F401
     documents,
     finance,
     openapi,
+    registry,
     tickets,
     webhooks,
 )

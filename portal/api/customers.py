@@ -24,10 +24,12 @@ from portal.extensions import db
 from portal.models import Contact, Customer
 from portal.services import customers
 from portal.services.customers import contacts
+from portal.services.customers.registry.numbers import vat_lookup_form
 from portal.services.platform import email
 
 CUSTOMER_FIELDS = (
-    "id", "number", "company_name", "vat_number", "phone", "website",
+    "id", "number", "company_name", "vat_number", "business_id", "vat_checked_at", "vat_valid",
+    "phone", "website",
     "billing_street", "billing_city", "billing_zip", "billing_state", "billing_country",
     "shipping_street", "shipping_city", "shipping_zip", "shipping_state", "shipping_country",
     "language", "tax_class_id", "remarks", "is_active", "created_at", "updated_at",
@@ -74,7 +76,7 @@ def list_customers(query: CustomerQuery) -> Any:
     if query.number is not None:
         stmt = stmt.where(Customer.number == query.number.strip())
     if query.vat_number is not None:
-        stmt = stmt.where(Customer.vat_number == query.vat_number.replace(" ", "").upper())
+        stmt = stmt.where(Customer.vat_number == vat_lookup_form(query.vat_number))
     if query.is_active is not None:
         stmt = stmt.where(Customer.is_active.is_(query.is_active))
     return paginate(stmt, query, Customer, customer_out)

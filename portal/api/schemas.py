@@ -125,7 +125,12 @@ class CustomerFields(RequestModel):
     """Every customer field; on PATCH only the fields given change."""
 
     company_name: Name255 = None
-    vat_number: Str64 | None = None
+    vat_number: Str64 | None = Field(
+        None, description="With its country prefix; checked by its check digits, stored compact"
+    )
+    business_id: Str32 | None = Field(
+        None, description="National business id, checked by the billing country's rules"
+    )
     phone: Str64 | None = None
     website: Str255 | None = None
     billing_street: Str255 | None = None
@@ -161,6 +166,9 @@ class CustomerOut(ResponseModel):
     number: str
     company_name: str
     vat_number: str | None
+    business_id: str | None
+    vat_checked_at: datetime | None = Field(description="The last VAT check in a registry")
+    vat_valid: bool | None = Field(description="Its result")
     phone: str | None
     website: str | None
     billing_street: str | None

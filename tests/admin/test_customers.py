@@ -180,7 +180,7 @@ def test_create_edit_and_card(staff_client, eur):
         "/admin/customers/new",
         data={
             "company_name": "Nordlys AS",
-            "vat_number": "no 999",
+            "vat_number": "no 988 077 917 mva",
             "currency": "EUR",
             "language": "nb",
             "tax_class_id": "",
@@ -194,7 +194,7 @@ def test_create_edit_and_card(staff_client, eur):
     customer = db.session.scalar(select(Customer))
     assert (customer.number, customer.vat_number, customer.billing_country) == (
         "C-000001",
-        "NO999",
+        "NO988077917MVA",
         "NO",
     )
     assert customer.invoice_fields == ["PO number", "Project"]
@@ -461,7 +461,7 @@ def test_import_with_errors_writes_nothing_then_good_file_then_update(staff_clie
     assert "Import now" not in html
     assert count(Customer) == 0
 
-    good = b"number,company_name,vat_number\nX-1,Alpha Oy,FI111\nX-2,Beta Oy,FI222\n"
+    good = b"number,company_name,vat_number\nX-1,Alpha Oy,FI01120389\nX-2,Beta Oy,FI20774740\n"
     preview = _upload(client, good).get_data(as_text=True)
     token = re.search(r'name="token" value="([0-9a-f]+)"', preview).group(1)
     assert count(Customer) == 0

@@ -15,7 +15,7 @@ def test_create_customer_201_with_generated_number(api):
         "/customers",
         {
             "company_name": "Acme Oy",
-            "vat_number": "fi 1234567-8",
+            "vat_number": "fi 2077474-0",
             "billing_country": "FI",
             "currency": "EUR",
             "language": "fi",
@@ -26,7 +26,7 @@ def test_create_customer_201_with_generated_number(api):
     body = response.get_json()
     assert body["id"] > 0
     assert body["number"] == "C-000001"
-    assert body["vat_number"] == "FI1234567-8"
+    assert body["vat_number"] == "FI20774740"
     assert body["currency"] == "EUR"
     assert body["groups"] == []
     assert body["invoice_fields"] == ["PO number"]
@@ -68,9 +68,9 @@ def test_unknown_fields_are_422(api):
 
 
 def test_duplicate_number_and_vat_are_422(api, make_customer):
-    make_customer("First", number="K-1", vat_number="SE123")
+    make_customer("First", number="K-1", vat_number="SE556188840401")
     response = api.post(
-        "/customers", {"company_name": "B", "number": "K-1", "vat_number": "se 123"}
+        "/customers", {"company_name": "B", "number": "K-1", "vat_number": "se 556188-8404 01"}
     )
     assert response.status_code == 422
     assert {"number", "vat_number"} <= set(field_errors(response))
@@ -148,11 +148,11 @@ def test_404_for_unknown_and_huge_ids(api):
 
 
 def test_lookup_by_number_and_vat_number(api, make_customer):
-    make_customer("One", number="N-1", vat_number="DE111")
-    make_customer("Two", number="N-2", vat_number="DE222")
+    make_customer("One", number="N-1", vat_number="DE136695976")
+    make_customer("Two", number="N-2", vat_number="DE129273398")
     data = api.get("/customers?number=N-2").get_json()["data"]
     assert [c["company_name"] for c in data] == ["Two"]
-    data = api.get("/customers?vat_number=de 111").get_json()["data"]
+    data = api.get("/customers?vat_number=de 136 695 976").get_json()["data"]
     assert [c["company_name"] for c in data] == ["One"]
     body = api.get("/customers?number=none").get_json()
     assert body["data"] == [] and body["total"] == 0

@@ -14,7 +14,7 @@ def test_round_trip_customer_to_paid_in_the_portal(api, client, login_contact):
     # 1. Customer master data and a contact with a portal login.
     customer = api.post(
         "/customers",
-        {"company_name": "Round Trip Oy", "vat_number": "FI7654321", "currency": "EUR"},
+        {"company_name": "Round Trip Oy", "vat_number": "FI01120389", "currency": "EUR"},
     ).get_json()
     contact = api.post(
         f"/customers/{customer['id']}/contacts",

@@ -18,7 +18,7 @@ BUDGET_SECONDS = 45.0
 @pytest.fixture
 def seeded(api, make_customer, make_contact, make_invoice, make_estimate):
     """A few records, so that generated ids sometimes hit something (id 1 mostly)."""
-    customer = make_customer("Seed Ltd", vat_number="FI999")
+    customer = make_customer("Seed Ltd", vat_number="FI20774740")
     make_contact(customer)
     make_invoice(customer, issue=True)
     make_invoice(customer)

@@ -159,7 +159,7 @@ def test_company_profile_is_audited_and_validated(make_contact, contact_client):
         "/clients/company",
         data={
             "company_name": "Renamed Oy",
-            "vat_number": "fi 1234",
+            "vat_number": "fi 2077 4740",
             "billing_city": "Oulu",
             "billing_country": "fi",
         },
@@ -169,7 +169,7 @@ def test_company_profile_is_audited_and_validated(make_contact, contact_client):
     customer = db.session.get(Customer, primary.customer_id)
     assert (customer.company_name, customer.vat_number, customer.billing_country) == (
         "Renamed Oy",
-        "FI1234",
+        "FI20774740",
         "FI",
     )
     log = db.session.scalars(

@@ -321,8 +321,8 @@ def test_activity_lists_customer_and_contact_changes(make_customer, make_contact
 CSV_OK = (
     "number;company_name;vat_number;billing_city;billing_country;currency;groups;"
     "contact_first_name;contact_last_name;contact_email\n"
-    "X-1;Nordlys AS;NO999888777;Bergen;NO;EUR;Events;Ingrid;Hansen;ingrid@nordlys.example\n"
-    ";Virta Oy;FI12345678;Oulu;FI;EUR;;Mikko;Virta;mikko@virta.example\n"
+    "X-1;Nordlys AS;NO988077917MVA;Bergen;NO;EUR;Events;Ingrid;Hansen;ingrid@nordlys.example\n"
+    ";Virta Oy;FI20774740;Oulu;FI;EUR;;Mikko;Virta;mikko@virta.example\n"
 )
 
 
@@ -356,7 +356,7 @@ def test_import_creates_then_updates(eur_and_group, write):
         db.session.scalar(select(Customer.billing_city).where(Customer.number == "X-1")) == "Oslo"
     )
     assert (
-        db.session.scalar(select(Customer.company_name).where(Customer.vat_number == "FI12345678"))
+        db.session.scalar(select(Customer.company_name).where(Customer.vat_number == "FI20774740"))
         == "Virta Group Oy"
     )
 
@@ -365,12 +365,12 @@ def test_import_with_errors_lists_every_row_and_writes_nothing(eur_and_group, wr
     bad = (
         "company_name,vat_number,currency,groups,contact_first_name,contact_last_name,"
         "contact_email\n"
-        ",FI1,EUR,,A,B,a@example.com\n"
-        "Good Oy,FI2,EUR,,C,D,c@example.com\n"
-        "Bad Mail Oy,FI3,EUR,,E,F,not-an-email\n"
-        "Money Oy,FI4,XXX,,G,H,g@example.com\n"
-        "Group Oy,FI5,EUR,Nope,I,J,i@example.com\n"
-        "Dup Oy,FI2,EUR,,K,L,k@example.com\n"
+        ",FI01120389,EUR,,A,B,a@example.com\n"
+        "Good Oy,FI20774740,EUR,,C,D,c@example.com\n"
+        "Bad Mail Oy,FI00000035,EUR,,E,F,not-an-email\n"
+        "Money Oy,FI00000043,XXX,,G,H,g@example.com\n"
+        "Group Oy,FI00000051,EUR,Nope,I,J,i@example.com\n"
+        "Dup Oy,FI20774740,EUR,,K,L,k@example.com\n"
     )
     rows = customer_import.read_rows("bad.csv", bad.encode())
     write()
@@ -395,7 +395,7 @@ def test_import_xlsx(eur_and_group, write):
     sheet.append(
         ["Company name", "VAT number", "Contact email", "Contact first name", "Contact last name"]
     )
-    sheet.append(["Excel Oy", "FI777", "x@excel.example", "Ex", "Cel"])
+    sheet.append(["Excel Oy", "FI00007771", "x@excel.example", "Ex", "Cel"])
     buffer = io.BytesIO()
     book.save(buffer)
     write()
@@ -422,7 +422,7 @@ def test_unreadable_files_are_refused(name, data):
 
 
 def test_export_csv_neutralises_formulas(make_customer, make_contact, make_staff):
-    customer = make_customer('=HYPERLINK("http://evil")', vat_number="FI999")
+    customer = make_customer('=HYPERLINK("http://evil")', vat_number="FI01120389")
     make_contact(customer, first_name="@cmd", last_name="Plain", email="p@example.com")
     admin = make_staff()
     rows = db.session.scalars(filtered(admin, CustomerFilter()))

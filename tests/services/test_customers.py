@@ -97,7 +97,7 @@ def test_create_normalises_fields(eur, write):
     customer = create(
         {
             "company_name": "  Acme Oy  ",
-            "vat_number": "fi 1234 5678",
+            "vat_number": "fi 2077 4740",
             "billing_country": "fi",
             "shipping_country": "De",
             "language": "fi",
@@ -108,7 +108,7 @@ def test_create_normalises_fields(eur, write):
 
     stored = db.session.get(Customer, customer.id)
     assert stored.company_name == "Acme Oy"
-    assert stored.vat_number == "FI12345678"
+    assert stored.vat_number == "FI20774740"
     assert (stored.billing_country, stored.shipping_country) == ("FI", "DE")
     assert stored.language == "fi"
     assert stored.invoice_fields == ["PO number", "Cost centre"]
@@ -201,12 +201,12 @@ def test_invalid_create_reports_every_field_at_once(eur, write):
 
 def test_duplicate_vat_number_is_refused_whatever_the_spacing_and_case(eur, write):
     write()
-    create({"company_name": "First", "vat_number": "FI12345678"})
+    create({"company_name": "First", "vat_number": "FI20774740"})
     audit_rows = count(AuditLog)
 
     write()
     with pytest.raises(ValidationError) as caught:
-        customers.create_customer({"company_name": "Second", "vat_number": "fi 1234 5678"})
+        customers.create_customer({"company_name": "Second", "vat_number": "fi 2077 4740"})
     db.session.rollback()
 
     assert set(caught.value.fields) == {"vat_number"}
@@ -219,7 +219,7 @@ def test_duplicate_vat_number_is_refused_whatever_the_spacing_and_case(eur, writ
 
 
 def test_update_changes_only_the_given_fields(make_customer, write):
-    customer = make_customer("Acme Oy", vat_number="FI111", phone="123", billing_city="Turku")
+    customer = make_customer("Acme Oy", vat_number="FI01120389", phone="123", billing_city="Turku")
 
     write()
     customers.update_customer(customer, {"company_name": "Acme Group Oy", "phone": " 456 "})
@@ -228,7 +228,7 @@ def test_update_changes_only_the_given_fields(make_customer, write):
     stored = db.session.get(Customer, customer.id)
     assert stored.company_name == "Acme Group Oy"
     assert stored.phone == "456"
-    assert stored.vat_number == "FI111"
+    assert stored.vat_number == "FI01120389"
     assert stored.billing_city == "Turku"
     assert stored.number == "C-000001"
 
@@ -244,26 +244,26 @@ def test_update_can_clear_an_optional_field(make_customer, write):
 
 
 def test_update_keeps_its_own_vat_number(make_customer, write):
-    customer = make_customer("Acme Oy", vat_number="FI111")
+    customer = make_customer("Acme Oy", vat_number="FI01120389")
 
     write()
-    customers.update_customer(customer, {"vat_number": "fi 111", "company_name": "Acme 2"})
+    customers.update_customer(customer, {"vat_number": "fi 0112038-9", "company_name": "Acme 2"})
     db.session.commit()
 
-    assert db.session.get(Customer, customer.id).vat_number == "FI111"
+    assert db.session.get(Customer, customer.id).vat_number == "FI01120389"
 
 
 def test_update_refuses_another_customers_vat_number(make_customer, write):
-    make_customer("First", vat_number="FI111")
-    second = make_customer("Second", vat_number="FI222")
+    make_customer("First", vat_number="FI01120389")
+    second = make_customer("Second", vat_number="FI20774740")
 
     write()
     with pytest.raises(ValidationError) as caught:
-        customers.update_customer(second, {"vat_number": "FI111"})
+        customers.update_customer(second, {"vat_number": "FI01120389"})
     db.session.rollback()
 
     assert set(caught.value.fields) == {"vat_number"}
-    assert db.session.get(Customer, second.id).vat_number == "FI222"
+    assert db.session.get(Customer, second.id).vat_number == "FI20774740"
 
 
 def test_invalid_update_leaves_the_customer_unchanged(make_customer, write):

@@ -45,7 +45,7 @@ def issued(make_customer, make_invoice):
         billing_zip="00100",
         billing_city="Helsinki",
         billing_country="FI",
-        vat_number="FI12345678",
+        vat_number="FI20774740",
     )
     return make_invoice(
         customer,
@@ -65,7 +65,7 @@ def test_invoice_pdf_in_english(app, issued):
         "Mannerheimintie 1",
         "00100 Helsinki",
         "Finland",
-        "FI12345678",
+        "FI20774740",
         "Consulting",
         "Hosting",
         "Subtotal",

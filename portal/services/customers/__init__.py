@@ -20,6 +20,7 @@ from portal.models import (
     TaxClass,
 )
 from portal.services.billing import numbering
+from portal.services.customers.registry import numbers as registry_numbers
 from portal.services.errors import ConflictError, ValidationError
 from portal.services.identity import sessions
 from portal.services.platform import validation
@@ -27,6 +28,7 @@ from portal.services.platform.validation import Errors
 
 _TEXT_FIELDS: dict[str, int] = {
     "vat_number": 64,
+    "business_id": 32,
     "phone": 64,
     "website": 255,
     "billing_street": 255,
@@ -120,9 +122,44 @@ def _apply_tax_class(customer: Customer, value: Any, errors: Errors) -> None:
         customer.tax_class = tax_class
 
 
-def _check_vat_number(customer: Customer, vat_number: str, errors: Errors) -> None:
-    """Stores the VAT number without spaces in upper case; another customer's is refused."""
-    customer.vat_number = vat_number.replace(" ", "").upper()
+def _same_number(a: str | None, b: str | None) -> bool:
+    return registry_numbers.loose(a) == registry_numbers.loose(b)
+
+
+def _check_identifiers(customer: Customer, errors: Errors, stored: tuple[str | None, ...]) -> None:
+    """The VAT number and the business id, checked by their check digits and stored
+    normalised (:mod:`.registry.numbers`), before any registry is asked. A value the customer
+    already had is kept as it is (rows older than these checks may fail them); a new one must
+    pass. A changed VAT number drops the "VAT checked" mark."""
+    old_vat, old_id, old_country = stored
+    if customer.vat_number and _same_number(customer.vat_number, old_vat):
+        customer.vat_number = old_vat
+    elif customer.vat_number:
+        try:
+            customer.vat_number = registry_numbers.normalise_vat(customer.vat_number)
+        except registry_numbers.NumberError as exc:
+            errors.add("vat_number", str(exc))
+    if customer.vat_number != old_vat:
+        customer.vat_checked_at = customer.vat_valid = None
+    unchanged = _same_number(customer.business_id, old_id)
+    if customer.business_id and not (unchanged and customer.billing_country == old_country):
+        country = customer.billing_country
+        if not country and customer.vat_number and not errors.fields.get("vat_number"):
+            country = registry_numbers.vat_country(customer.vat_number)
+        try:
+            customer.business_id = registry_numbers.normalise_business_id(
+                customer.business_id, country
+            )
+        except registry_numbers.NumberError as exc:
+            errors.add("business_id", str(exc))
+    elif customer.business_id:
+        customer.business_id = old_id
+    if customer.vat_number:
+        _check_vat_number(customer, errors)
+
+
+def _check_vat_number(customer: Customer, errors: Errors) -> None:
+    """Another customer's VAT number is refused."""
     clash = select(Customer.id).where(Customer.vat_number == customer.vat_number)
     if customer.id is not None:
         clash = clash.where(Customer.id != customer.id)
@@ -160,6 +197,7 @@ def _apply_number(
 def _apply(customer: Customer, data: Mapping[str, Any], errors: Errors, creating: bool) -> None:
     """Validates ``data`` and copies it onto ``customer``; only keys present are changed
     (except on create, where ``company_name`` is required)."""
+    stored = (customer.vat_number, customer.business_id, customer.billing_country)
     if creating or "company_name" in data:
         name = validation.text(data, "company_name", errors, required=True)
         if name is not None:
@@ -184,8 +222,8 @@ def _apply(customer: Customer, data: Mapping[str, Any], errors: Errors, creating
         _apply_tax_class(customer, data["tax_class_id"], errors)
     if "groups" in data:
         customer.groups = _resolve_groups(data["groups"], errors)
-    if "vat_number" in data and customer.vat_number:
-        _check_vat_number(customer, customer.vat_number, errors)
+    if {"vat_number", "business_id", "billing_country"} & set(data):
+        _check_identifiers(customer, errors, stored)
     if creating or "currency" in data:
         _apply_currency(customer, data.get("currency"), errors)
     _apply_number(customer, data, errors, creating)

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import Contact, Customer
 from portal.services import customers
 from portal.services.customers import contacts
+from portal.services.customers.registry.numbers import vat_lookup_form
 from portal.services.errors import DomainError
 
 #: Accepted column headers (case-insensitive; spaces become underscores).
@@ -28,6 +29,7 @@ COLUMNS = (
     "number",
     "company_name",
     "vat_number",
+    "business_id",
     "phone",
     "website",
     "billing_street",
@@ -43,7 +45,7 @@ COLUMNS = (
     "contact_email",
     "contact_phone",
 )
-CUSTOMER_KEYS = COLUMNS[:12]
+CUSTOMER_KEYS = COLUMNS[:13]
 MAX_ROWS = 10000
 
 
@@ -143,7 +145,7 @@ def _customer_data(row: dict[str, str]) -> dict[str, Any]:
         data["groups"] = [
             g.strip() for g in row["groups"].replace(";", ",").split(",") if g.strip()
         ]
-    for key in ("number", "vat_number", "currency"):
+    for key in ("number", "vat_number", "business_id", "currency"):
         if key in data and not data[key]:
             del data[key]
     return data
@@ -155,7 +157,7 @@ def _find(data: dict[str, Any]) -> Customer | None:
         if found is not None:
             return found
     if data.get("vat_number"):
-        vat = str(data["vat_number"]).replace(" ", "").upper()
+        vat = vat_lookup_form(str(data["vat_number"]))
         return db.session.scalar(select(Customer).where(Customer.vat_number == vat))
     return None
 
@@ -171,7 +173,8 @@ def _run(rows: Iterable[dict[str, str]]) -> Result:
         data = _customer_data(row)
         duplicate = False
         for key, seen in (("number", seen_numbers), ("vat_number", seen_vat)):
-            value = str(data.get(key) or "").replace(" ", "").upper()
+            raw = str(data.get(key) or "")
+            value = vat_lookup_form(raw) if key == "vat_number" else raw.replace(" ", "").upper()
             if value:
                 if value in seen:
                     result.errors.append(
@@ -252,7 +255,7 @@ def apply(rows: list[dict[str, str]]) -> Result:
 
 
 EXPORT_COLUMNS = (
-    *COLUMNS[:12],
+    *COLUMNS[:13],
     "groups",
     "is_active",
     "contact_first_name",
@@ -282,6 +285,7 @@ def export_csv(customers_iter: Iterable[Customer]) -> Iterator[str]:
                 customer.number,
                 customer.company_name,
                 customer.vat_number or "",
+                customer.business_id or "",
                 customer.phone or "",
                 customer.website or "",
                 customer.billing_street or "",

@@ -32,6 +32,7 @@ from portal.services import customers
 from portal.services.billing import numbering
 from portal.services.billing.money import round_money
 from portal.services.customers import contacts, currencies, search_index
+from portal.services.customers.registry import numbers as registry_numbers
 from portal.services.identity import passwords
 from portal.services.identity import staff as staff_service
 from portal.services.platform.demo_data import (
@@ -134,7 +135,7 @@ def _seed_company(
     customer = customers.create_customer(
         {
             "company_name": company.company,
-            "vat_number": f"{company.country}{100000000 + index * 7919}",
+            "vat_number": registry_numbers.example_vat(company.country, 100000 + index * 7919),
             "billing_street": f"{rng.randint(1, 200)} Main Street",
             "billing_city": company.city,
             "billing_zip": f"{10000 + index * 1111}",
@@ -212,7 +213,7 @@ def seed_bulk(target: int, progress: Callable[[str], None] | None = None, chunk:
                     "number": f"{prefix_c}{seq:06d}",
                     "company_name": f"{BULK_WORDS[seq % 16]} {BULK_WORDS[(seq // 16) % 16]} "
                     f"{seq} {BULK_KINDS[seq % len(BULK_KINDS)]}",
-                    "vat_number": f"{country}{700000000 + seq}",
+                    "vat_number": registry_numbers.example_vat(country, seq),
                     "billing_street": f"{seq % 300 + 1} Market Street",
                     "billing_city": city,
                     "billing_zip": f"{10000 + seq % 89999}",
