@@ -26,6 +26,7 @@ outbox_cli = AppGroup("outbox", help="The email outbox.")
 api_token_cli = AppGroup("api-token", help="Integration API tokens.")
 webhooks_cli = AppGroup("webhooks", help="Webhook deliveries of the integration API.")
 invoices_cli = AppGroup("invoices", help="Recurring invoices and payment reminders (for cron).")
+activities_cli = AppGroup("activities", help="Activities on customers (for cron).")
 registry_cli = AppGroup("registry", help="Company details from the business registries.")
 
 
@@ -188,6 +189,27 @@ def invoices_remind(today: Any) -> None:
     for number in skipped:
         click.echo(f"Skipped {number}: the customer has no active contact.", err=True)
     click.echo(f"Queued {len(reminded)} reminder(s).")
+
+
+@activities_cli.command("remind")
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+    default=None,
+    help="Run as of this UTC time (YYYY-MM-DDTHH:MM); default now.",
+)
+def activities_remind(now: Any) -> None:
+    """Queues one email to the assignee of each activity that has fallen due (once each)."""
+    from portal.services.customers import activities
+
+    with acting_as(SYSTEM):
+        begin_write()
+        reminded = activities.send_reminders(activities.as_utc(now) if now else None)
+        lines = [f"{a.subject} to {a.assignee.email}" for a in reminded]  # type: ignore[union-attr]
+        db.session.commit()
+    for line in lines:
+        click.echo(f"Reminder queued: {line}")
+    click.echo(f"Queued {len(lines)} reminder(s).")
 
 
 @api_token_cli.command("create")
@@ -358,6 +380,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(invoices_cli)
+    app.cli.add_command(activities_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(api_token_cli)
     app.cli.add_command(webhooks_cli)

@@ -22,6 +22,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 #: Endpoints reachable without a staff session.
 PUBLIC_ENDPOINTS = {
+    "admin.activities_feed",
     "admin.login",
     "admin.login_two_factor",
     "admin.reset_password",
@@ -48,6 +49,7 @@ def require_staff() -> Response | None:
 
 from portal.admin import (  # noqa: E402,F401
     account,
+    activities,
     api_tokens,
     customer_admins,
     customer_import,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.admin import bp
+from portal.admin.activities import tab_context as activities_tab
 from portal.admin.customer_forms import BulkForm, CustomerForm, QuickCustomerForm
 from portal.admin.helpers import current_staff
 from portal.admin.registry import create_form_step
@@ -43,7 +44,17 @@ from portal.web.unit_of_work import fail, show_errors
 LIST_SIZE = 100
 #: A search shows its best 25 first (sorted as chosen), like the other CRMs; more by paging.
 SEARCH_SIZE = 25
-TABS = ("profile", "contacts", "addresses", "invoices", "estimates", "tickets", "notes", "activity")
+TABS = (
+    "profile",
+    "contacts",
+    "addresses",
+    "invoices",
+    "estimates",
+    "tickets",
+    "activities",
+    "notes",
+    "activity",
+)
 
 
 def _filter_from_args() -> CustomerFilter:
@@ -334,6 +345,8 @@ def customer_card(customer_id: int) -> ResponseReturnValue:
 
         context["notes"] = customer_records.notes(customer.id)
         context["note_form"] = NoteForm()
+    elif tab == "activities":
+        context.update(activities_tab(customer))
     elif tab == "activity":
         context["activity"] = customer_records.activity(customer.id)
     return render_template("admin/customers/card.html", **context)

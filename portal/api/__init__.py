@@ -102,6 +102,7 @@ def health() -> ResponseReturnValue:
 
 
 from portal.api import (  # noqa: E402,F401
+    activities,
     customers,
     documents,
     finance,

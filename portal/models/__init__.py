@@ -1,5 +1,6 @@
 """The shared model layer: admin, client portal and API all use these classes."""
 
+from portal.models.activities import ACTIVITY_KINDS, Activity, CalendarToken
 from portal.models.api import ApiToken, IdempotencyKey
 from portal.models.audit import AuditLog
 from portal.models.billing import (
@@ -44,6 +45,7 @@ from portal.models.tickets import (
 from portal.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
 __all__ = [
+    "ACTIVITY_KINDS",
     "ADMINISTRATOR",
     "CONTACT_PERMISSIONS",
     "DOCUMENT_LINK_KINDS",
@@ -52,8 +54,10 @@ __all__ = [
     "TICKET_PRIORITIES",
     "TICKET_STATUSES",
     "WEBHOOK_EVENTS",
+    "Activity",
     "ApiToken",
     "AuditLog",
+    "CalendarToken",
     "Contact",
     "ContactRecoveryCode",
     "Currency",

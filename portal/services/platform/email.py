@@ -21,6 +21,7 @@ from portal.services.platform import settings
 
 TEMPLATES = (
     "welcome",
+    "activity_due",
     "password_reset",
     "invoice_issued",
     "estimate_sent",
