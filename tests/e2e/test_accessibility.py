@@ -18,6 +18,9 @@ STAFF_PAGES = [
     "/admin/invoices",
     "/admin/account",
     "/admin/account/sessions",
+    "/admin/reports/aging",
+    "/admin/reports/revenue",
+    "/admin/reports/payments",
 ]
 CONTACT_PAGES = ["/clients/", "/clients/invoices", "/clients/profile", "/clients/sessions"]
 

@@ -64,7 +64,8 @@ class AgingRow:
 
 
 def _aging_statement(staff: Staff, today: date) -> Select[Any]:
-    """Per customer and currency, the outstanding amount in each bucket; most overdue first."""
+    """Per customer and currency, the outstanding amount in each bucket; by currency, most
+    overdue first."""
     bucket = rules.aging_bucket(today)
     due = rules.outstanding_amount()
     columns = [
@@ -79,7 +80,7 @@ def _aging_statement(staff: Staff, today: date) -> Select[Any]:
         .join(Currency, Currency.id == Invoice.currency_id)
         .where(rules.open_invoice(), _scope(staff))
         .group_by(Customer.id, Currency.id)
-        .order_by(overdue.desc(), Customer.company_name, Customer.id)
+        .order_by(Currency.code, overdue.desc(), Customer.company_name, Customer.id)
     )
 
 
@@ -91,7 +92,7 @@ def _aging_row(row: Any) -> AgingRow:
 
 
 def aging_page(staff: Staff, today: date, number: int, per_page: int) -> Page[AgingRow]:
-    """Page ``number`` of the customers with open invoices, most overdue first."""
+    """Page ``number`` of the customers with open invoices, by currency, most overdue first."""
     stmt = _aging_statement(staff, today)
     rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
     return Page([_aging_row(r) for r in rows], number, per_page, _count(stmt))
