@@ -334,6 +334,7 @@ def registry_refresh(customer_id: int | None, every: bool, older_than: int | Non
         outcome = checks.check_customer(customer).outcome
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         click.echo(f"{customer.number} {customer.company_name}: {outcome}")
+    db.session.rollback()
     summary = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
     click.echo(f"Checked {len(ids)} customers" + (f": {summary}" if summary else "."))
 
