@@ -37,7 +37,7 @@ class ActivityForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Details"), validators=[Optional(), Length(max=10000)])
     due_at = DateTimeLocalField(
-        _l("Due"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
+        _l("Due (UTC)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
     )
     # The services decide what may be chosen (their errors appear next to these fields).
     contact_id = SelectField(_l("Contact"), coerce=_optional_id, validate_choice=False)

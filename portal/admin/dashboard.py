@@ -11,6 +11,7 @@ from portal.admin import bp
 from portal.admin.helpers import current_staff
 from portal.auth import staff_required
 from portal.models.base import utcnow
+from portal.services.customers import activities
 from portal.services.dashboards import rules
 from portal.services.dashboards.charts import admin_charts
 from portal.services.dashboards.staff import summary
@@ -29,4 +30,6 @@ def index() -> ResponseReturnValue:
         buckets=rules.bucket_labels(),
         bucket_due=[rules.bucket_due_dates(i, today) for i in range(len(rules.BUCKETS))],
         month_end=rules.month_end,
+        my_activities=activities.my_open(staff),
+        activities_now=utcnow(),
     )

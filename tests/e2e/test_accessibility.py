@@ -147,3 +147,56 @@ def test_document_link_pages_have_no_violations(
     staff_page.click(".links-sent summary")
     _assert_clean(staff_page, "links sent")
     staff_page.screenshot(path=str(SCREENSHOTS / f"admin-links-sent-{shot}.png"), full_page=True)
+
+
+def _activities(customer, staff) -> None:
+    """A planned list with an overdue call and a meeting, and a past note."""
+    from datetime import timedelta
+
+    from portal.extensions import db
+    from portal.models.base import utcnow
+    from portal.models.database import begin_write
+    from portal.services.customers import activities
+    from portal.services.platform.audit import SYSTEM, acting_as
+
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    begin_write(db.session)
+    with acting_as(SYSTEM):
+        customer = db.session.merge(customer)
+        contact_id = customer.contacts[0].id
+        for kind, subject, due, done in (
+            ("call", "Call about the renewal", now - timedelta(days=2), False),
+            ("meeting", "Quarterly review", now + timedelta(days=3, hours=2), False),
+            ("task", "Send the revised offer", now + timedelta(days=9), False),
+            ("note", "Asked for a discount on licences", now - timedelta(days=20), True),
+        ):
+            activity = activities.create_activity(
+                customer,
+                {"kind": kind, "subject": subject, "due_at": due, "contact_id": contact_id,
+                 "assigned_to": staff.id, "body": "Prices for 2027 and the support hours."},
+            )  # fmt: skip
+            if done:
+                activities.mark_done(activity)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_activities_tab_has_no_violations(
+    live_url, browser_page_factory, make_contact, make_staff, width
+):
+    staff = make_staff()
+    contact = make_contact(first_name="Aino", last_name="Virtanen", primary=True)
+    _activities(contact.customer, staff)
+    page = browser_page_factory(width=width)
+    _sign_in(page, live_url, "admin", staff.email)
+    shot = "desktop" if width > 800 else "phone"
+    customer_id = contact.customer.id
+    for path, name in (
+        (f"/admin/customers/{customer_id}?tab=activities", "admin-activities"),
+        (f"/admin/customers/{customer_id}/activities/new", "admin-activity-form"),
+        ("/admin/account/calendar", None),
+    ):
+        page.goto(live_url + path)
+        _assert_clean(page, path)
+        if name:
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{shot}.png"), full_page=True)

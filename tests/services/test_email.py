@@ -257,6 +257,15 @@ def _contexts(make_invoice, make_estimate, make_contact):
             ),
             "method": "Card",
         },
+        "activity_due": {
+            **base,
+            "name": "Sam",
+            "kind_label": "Call",
+            "customer": contact.customer,
+            "activity": SimpleNamespace(
+                subject="Call back", contact=contact, body="The offer", due_at=date(2026, 3, 10)
+            ),
+        },
         "registration_staff": {
             **base,
             "staff": {"name": "Sam"},
