@@ -44,7 +44,7 @@ translations: $(STAMP)
 
 ## Extract, update and compile the catalogues after changing strings.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k ngettext:1,2 --no-location \
 		--sort-by-file --project=portal -o translations/messages.pot .
 	$(BIN)/pybabel update -N --no-wrap --ignore-obsolete -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -f -d translations

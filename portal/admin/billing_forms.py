@@ -21,6 +21,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
@@ -36,6 +37,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from portal.extensions import db
+from portal.i18n import number_for_input, number_from_input, number_marks, percent_text
 from portal.models import Customer, Estimate, Invoice, TaxRate
 from portal.services.billing.drafts import MAX_LINES
 from portal.services.errors import DomainError
@@ -64,7 +66,9 @@ class LineForm(Form):
 
 class DocumentForm(FlaskForm):
     version = HiddenField()
-    issue_date = StringField(_l("Issue date"), validators=[Length(max=20)], render_kw=DATE_INPUT)
+    issue_date = StringField(
+        lazy_pgettext("invoice", "Issue date"), validators=[Length(max=20)], render_kw=DATE_INPUT
+    )
     notes = TextAreaField(_l("Notes (shown on the document)"), validators=[Length(max=10000)])
     terms = TextAreaField(_l("Terms"), validators=[Length(max=10000)])
     lines = FieldList(FormField(LineForm), min_entries=EMPTY_ROWS, max_entries=MAX_LINES)
@@ -89,6 +93,9 @@ class InvoiceForm(DocumentForm):
 
 
 class EstimateForm(DocumentForm):
+    issue_date = StringField(
+        lazy_pgettext("estimate", "Issue date"), validators=[Length(max=20)], render_kw=DATE_INPUT
+    )
     expiry_date = StringField(_l("Valid until"), validators=[Length(max=20)], render_kw=DATE_INPUT)
 
 
@@ -109,11 +116,6 @@ class TaxChoices:
     default: str = ""
 
 
-def _percent_label(percent: Decimal) -> str:
-    text = format(percent.normalize(), "f")
-    return f"{text} %"
-
-
 def tax_choices(customer: Customer, document: Invoice | Estimate | None = None) -> TaxChoices:
     """The tax rates (``<id>``), plus the percent of any line that has no rate row any more
     (``p<percent>``, so editing a draft never changes its taxes silently)."""
@@ -121,19 +123,19 @@ def tax_choices(customer: Customer, document: Invoice | Estimate | None = None) 
     rates = db.session.scalars(select(TaxRate).order_by(TaxRate.percent, TaxRate.name)).all()
     for rate in rates:
         value = str(rate.id)
-        result.choices.append((value, f"{_percent_label(rate.percent)} · {rate.name}"))
+        result.choices.append((value, f"{percent_text(rate.percent)} · {rate.name}"))
         result.percents[value] = format(rate.percent.normalize(), "f")
     for line in document.lines if document is not None else []:
         if line.tax_rate_id is None:
             value = "p" + format(line.tax_percent.normalize(), "f")
             if value not in result.percents:
-                result.choices.append((value, _percent_label(line.tax_percent)))
+                result.choices.append((value, percent_text(line.tax_percent)))
                 result.percents[value] = value[1:]
     default_rate = customer.tax_class.default_tax_rate if customer.tax_class else None
     if default_rate is not None:
         result.default = str(default_rate.id)
     if not result.choices:  # no tax rates set up: the service's default (0 %)
-        result.choices.append(("", _percent_label(Decimal(0))))
+        result.choices.append(("", percent_text(Decimal(0))))
         result.percents[""] = "0"
     if not result.default:
         result.default = result.choices[0][0]
@@ -149,12 +151,13 @@ def _iso(value: date | None) -> str:
 
 
 def amount_text(value: Decimal, places: int) -> str:
-    """``100.0000`` -> ``100.00`` and ``9.9950`` -> ``9.995`` for a currency with 2 places."""
+    """``100.0000`` -> ``100.00`` and ``9.9950`` -> ``9.995`` for a currency with 2 places,
+    with the locale's decimal mark (``100,00`` in German)."""
     value = value.normalize()
     exponent = int(value.as_tuple().exponent)
     if exponent > -places:
         value = value.quantize(Decimal(1).scaleb(-places))
-    return format(value, "f")
+    return number_for_input(value)
 
 
 def _line_data(line: Any, places: int) -> dict[str, str]:
@@ -165,10 +168,10 @@ def _line_data(line: Any, places: int) -> dict[str, str]:
     )
     return {
         "description": line.description,
-        "quantity": format(line.quantity.normalize(), "f"),
+        "quantity": number_for_input(line.quantity.normalize()),
         "unit_price": amount_text(line.unit_price, places),
         "tax": tax,
-        "discount": format(line.discount_percent.normalize(), "f"),
+        "discount": number_for_input(line.discount_percent.normalize()),
     }
 
 
@@ -245,9 +248,9 @@ def payload(form: DocumentForm, end_field: str) -> tuple[dict[str, Any], list[in
             continue
         item = {
             "description": row.description.data or "",
-            "quantity": row.quantity.data or "",
-            "unit_price": row.unit_price.data or "",
-            "discount": row.discount.data or "",
+            "quantity": number_from_input(row.quantity.data),
+            "unit_price": number_from_input(row.unit_price.data),
+            "discount": number_from_input(row.discount.data),
         }
         tax = (row.tax.data or "").strip()
         if tax.startswith("p"):
@@ -335,6 +338,7 @@ def _form_page(
             customer=customer,
             taxes=taxes,
             end_field=kind.end_field,
+            number_marks=number_marks(),
             **{kind.name: document},
         ),
         status,

@@ -21,6 +21,7 @@ from portal.admin.helpers import current_staff
 from portal.admin.registry import create_form_step
 from portal.auth import permission_required
 from portal.extensions import db
+from portal.i18n import file_name
 from portal.models import (
     Currency,
     Customer,
@@ -115,7 +116,7 @@ def customer_export() -> ResponseReturnValue:
             db.session.scalars(stmt.execution_options(yield_per=500))
         )
 
-    filename = f"customers-{date.today().isoformat()}.csv"
+    filename = file_name(_("Customers"), date.today().isoformat(), extension="csv")
     return Response(
         stream_with_context(rows()),
         mimetype="text/csv",
@@ -203,13 +204,23 @@ def customer_create() -> ResponseReturnValue:
     return done or render_template("admin/customers/form.html", form=form, customer=None)
 
 
+def _flash_field_error(form: QuickCustomerForm, name: str, message: str) -> None:
+    """``Email: Enter a valid email address.`` with the field's label in the page's language
+    (a field the form does not have: the message alone, never a raw key)."""
+    target = form._fields.get(name) if name != "csrf_token" else None
+    if target is None:
+        flash(message, "error")
+    else:
+        flash(_("%(label)s: %(value)s", label=target.label.text, value=message), "error")
+
+
 @bp.post("/customers/quick")
 @permission_required("customers.create")
 def customer_quick_create() -> ResponseReturnValue:
     form = QuickCustomerForm()
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {errors[0]}", "error")
+            _flash_field_error(form, name, errors[0])
         return redirect(url_for(".customer_list"))
     try:
         customer = customers.create_customer(
@@ -227,7 +238,7 @@ def customer_quick_create() -> ResponseReturnValue:
     except DomainError as exc:
         fail()
         for name, message in exc.fields.items():
-            flash(f"{name.replace('_', ' ')}: {message}", "error")
+            _flash_field_error(form, name, message)
         if not exc.fields:
             flash(exc.message, "error")
         return redirect(url_for(".customer_list"))

@@ -43,6 +43,8 @@ class SettingsForm(FlaskForm):
     remove_logo = BooleanField(_l("Remove the current logo"))
     invoice_prefix = StringField(_l("Invoice number prefix"), validators=[Length(max=12)])
     estimate_prefix = StringField(_l("Estimate number prefix"), validators=[Length(max=12)])
+    credit_note_prefix = StringField(_l("Credit note number prefix"), validators=[Length(max=12)])
+    customer_prefix = StringField(_l("Customer number prefix"), validators=[Length(max=12)])
     registration_enabled = BooleanField(_l("Clients may register in the portal"))
     default_language = SelectField(_l("Default language"), validate_choice=True)
     require_staff_2fa = BooleanField(_l("Require two-factor sign-in for all staff"))

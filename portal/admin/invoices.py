@@ -25,17 +25,17 @@ from portal.admin.billing_forms import DraftKind, InvoiceForm, PaymentForm, amou
 from portal.admin.helpers import PER_PAGE, current_staff
 from portal.auth import permission_required
 from portal.extensions import db
-from portal.i18n import LANGUAGES, locale_of
+from portal.i18n import LANGUAGES, current_locale_code, file_name, locale_of, number_from_input
 from portal.models import INVOICE_STATUSES, Customer, Estimate, Invoice
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
-from portal.services.billing import document_links, exports, payments, pdf, statements
+from portal.services.billing import document_links, exports, payments, statements
 from portal.services.billing.drafts import save_invoice_draft
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
 from portal.web.forms import EmptyForm
 from portal.web.pages import page_number, statement_period
-from portal.web.responses import pdf_response
+from portal.web.responses import pdf_response, statement_file
 from portal.web.unit_of_work import fail, show_errors
 
 VIEW = ("invoices.view", "invoices.view_own")
@@ -308,7 +308,11 @@ def invoice_payment(invoice_id: int) -> ResponseReturnValue:
         return _detail(invoice, form), 400
     try:
         payments.record_payment(
-            invoice, form.amount.data, form.paid_at.data, form.method.data, form.reference.data
+            invoice,
+            number_from_input(form.amount.data),
+            form.paid_at.data,
+            form.method.data,
+            form.reference.data,
         )
     except DomainError as exc:
         show_errors(form, exc)
@@ -334,7 +338,7 @@ def invoice_export_zip(customer_id: int) -> ResponseReturnValue:
         io.BytesIO(data),
         mimetype="application/zip",
         as_attachment=True,
-        download_name=f"invoices-{customer.number}.zip",
+        download_name=file_name(_("Invoices"), customer.number, extension="zip"),
         max_age=0,
     )
 
@@ -358,15 +362,22 @@ def customer_statement(customer_id: int) -> ResponseReturnValue:
 @bp.get("/customers/<int:customer_id>/statement/pdf")
 @permission_required(*VIEW)
 def customer_statement_pdf(customer_id: int) -> ResponseReturnValue:
+    return _statement_file(customer_id, "pdf")
+
+
+@bp.get("/customers/<int:customer_id>/statement/csv")
+@permission_required(*VIEW)
+def customer_statement_csv(customer_id: int) -> ResponseReturnValue:
+    return _statement_file(customer_id, "csv")
+
+
+def _statement_file(customer_id: int, kind: str) -> ResponseReturnValue:
     customer = get_customer_or_404(customer_id, current_staff(), "invoices")
     start, end, errors = statement_period()
     if errors:
         abort(400)
     result = statements.statement(customer, start, end)
-    data = pdf.statement_pdf(result, document_locale(customer))
-    return send_file(
-        io.BytesIO(data),
-        mimetype="application/pdf",
-        download_name=f"statement-{customer.number}-{start}-{end}.pdf",
-        max_age=0,
-    )
+    # The PDF in the customer's language (it may be sent on), the CSV in the reader's.
+    locale = document_locale(customer) if kind == "pdf" else current_locale_code()
+    parts = (customer.number, start, end)
+    return statement_file(result, kind, locale, *parts, as_attachment=kind == "csv")

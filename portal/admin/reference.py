@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from portal.admin import bp
 from portal.admin.customer_forms import CurrencyForm, NameForm, TaxClassForm, TaxRateForm
 from portal.auth import permission_required
 from portal.extensions import db
+from portal.i18n import number_for_input, number_from_input, percent_text
 from portal.models import Currency, CustomerGroup, TaxClass, TaxRate, customer_group_members
 from portal.services.customers import currencies, reference
 from portal.services.errors import DomainError
@@ -183,16 +185,21 @@ def tax_rate_edit(rate_id: int | None) -> ResponseReturnValue:
     rate = _get(TaxRate, rate_id)
     form = TaxRateForm(obj=rate) if rate else TaxRateForm()
     if request.method == "GET" and rate is not None:
-        form.percent.data = f"{rate.percent.normalize():f}"
+        form.percent.data = number_for_input(rate.percent.normalize())
     done = _save(
         form,
         lambda: reference.save_tax_rate(
-            rate, {"name": form.name.data, "percent": form.percent.data}
+            rate, {"name": form.name.data, "percent": number_from_input(form.percent.data)}
         ),
         _("The tax rate was saved."),
         ".tax_list",
     )
-    return done or render_template("admin/reference/tax_rate_form.html", form=form, rate=rate)
+    return done or render_template(
+        "admin/reference/tax_rate_form.html",
+        form=form,
+        rate=rate,
+        examples=[number_for_input(Decimal(n)) for n in ("24", "25.5")],
+    )
 
 
 @bp.post("/taxes/rates/<int:rate_id>/delete")
@@ -213,7 +220,7 @@ def tax_class_edit(class_id: int | None) -> ResponseReturnValue:
     tax_class = _get(TaxClass, class_id)
     form = TaxClassForm(obj=tax_class) if tax_class else TaxClassForm()
     form.default_tax_rate_id.choices = [("", _("None"))] + [
-        (str(r.id), f"{r.name} ({r.percent.normalize():f} %)")
+        (str(r.id), f"{r.name} ({percent_text(r.percent)})")
         for r in db.session.scalars(select(TaxRate).order_by(TaxRate.name))
     ]
     if request.method == "GET" and tax_class is not None:

@@ -5,9 +5,7 @@ who is told of an estimate's answer is the estimates service's rule."""
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,13 +20,13 @@ from portal.models import Estimate, Invoice
 from portal.models.base import utcnow
 from portal.services.access import contacts as portal_scope
 from portal.services.billing import estimates as estimate_service
-from portal.services.billing import payments, pdf, statements
+from portal.services.billing import payments, statements
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
 from portal.services.payments import checkout
 from portal.services.payments import provider as providers
 from portal.web.pages import page_number, statement_period
-from portal.web.responses import pdf_response
+from portal.web.responses import pdf_response, statement_file
 from portal.web.unit_of_work import show_errors
 
 PER_PAGE = 25
@@ -178,15 +176,19 @@ def statement() -> ResponseReturnValue:
 @bp.get("/statement/pdf")
 @area_required("invoices")
 def statement_pdf() -> ResponseReturnValue:
+    return _statement_file("pdf")
+
+
+@bp.get("/statement/csv")
+@area_required("invoices")
+def statement_csv() -> ResponseReturnValue:
+    return _statement_file("csv")
+
+
+def _statement_file(kind: str) -> ResponseReturnValue:
     start, end, errors = statement_period()
     if errors:
         abort(400)
     contact = current_contact()
     result = statements.statement(contact.customer, start, end)
-    return send_file(
-        io.BytesIO(pdf.statement_pdf(result, locale_of(contact))),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"statement-{start}-{end}.pdf",
-        max_age=0,
-    )
+    return statement_file(result, kind, locale_of(contact), start, end, as_attachment=True)

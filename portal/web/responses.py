@@ -7,8 +7,12 @@ from typing import Any
 
 from flask import Response, request, send_file
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from portal.services.billing import pdf
+from portal.i18n import file_name
+from portal.services.billing import exports, pdf
+from portal.services.billing.statements import Statement
 
 
 def pdf_response(document: Any, locale: str, *, as_attachment: bool) -> ResponseReturnValue:
@@ -23,7 +27,7 @@ def pdf_response(document: Any, locale: str, *, as_attachment: bool) -> Response
         io.BytesIO(data),
         mimetype="application/pdf",
         as_attachment=as_attachment,
-        download_name=pdf.pdf_filename(document),
+        download_name=pdf.pdf_filename(document, locale),
         etag=etag,
         max_age=0,
         conditional=False,
@@ -31,3 +35,23 @@ def pdf_response(document: Any, locale: str, *, as_attachment: bool) -> Response
     response.cache_control.private = True
     response.cache_control.public = False
     return response
+
+
+def statement_file(
+    statement: Statement, kind: str, locale: str, *name_parts: object, as_attachment: bool
+) -> ResponseReturnValue:
+    """The statement of account as a ``pdf`` or ``csv`` download in ``locale``, named in that
+    language (``Kundenkontoauszug-C-000001-2025-01-01-2025-06-30.csv``)."""
+    if kind == "pdf":
+        data, mimetype = pdf.statement_pdf(statement, locale), "application/pdf"
+    else:
+        data, mimetype = exports.statement_csv(statement, locale).encode(), "text/csv"
+    with force_locale(locale):
+        name = file_name(_("Statement of account"), *name_parts, extension=kind)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=as_attachment,
+        download_name=name,
+        max_age=0,
+    )

@@ -4,8 +4,26 @@
 (function () {
   "use strict";
 
+  // Read like the server reads it (portal.i18n.number_from_input): the page's decimal and
+  // group marks first ("1.234,5" in German), else one "." or "," as the decimal point.
+  var marks = { decimal: ".", group: "," };
+
+  function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
   function number(text) {
-    var value = parseFloat(String(text || "").trim().replace(/\s/g, "").replace(",", "."));
+    var cleaned = String(text || "").replace(/[\s\u00a0\u202f]/g, "").replace("\u2212", "-");
+    var group = marks.group.replace(/[\s\u00a0\u202f]/g, "");
+    var grouped = group && new RegExp("^-?\\d{1,3}(" + escapeRegExp(group) + "\\d{3})+(" +
+      escapeRegExp(marks.decimal) + "\\d*)?$");
+    if (grouped && grouped.test(cleaned)) {
+      cleaned = cleaned.split(group).join("");
+    }
+    if (cleaned.indexOf(marks.decimal) >= 0) {
+      cleaned = cleaned.replace(marks.decimal, ".");
+    } else if ((cleaned.match(/[.,]/g) || []).length === 1) {
+      cleaned = cleaned.replace(",", ".");
+    }
+    var value = parseFloat(cleaned);
     return isFinite(value) ? value : 0;
   }
 
@@ -15,6 +33,8 @@
     var totals = form.querySelector("[data-totals]");
     if (!body || !addButton) { return; }
     var places = parseInt(form.getAttribute("data-places") || "2", 10);
+    marks.decimal = form.getAttribute("data-decimal") || ".";
+    marks.group = form.getAttribute("data-group") || ",";
     var factor = Math.pow(10, places);
     var format;
     try {
@@ -39,7 +59,7 @@
         var discount = number(field(row, "discount").value);
         var tax = field(row, "tax");
         var option = tax && tax.options[tax.selectedIndex];
-        var percent = option ? number(option.getAttribute("data-percent")) : 0;
+        var percent = option ? parseFloat(option.getAttribute("data-percent")) || 0 : 0;
         var net = round(quantity * price * (1 - discount / 100));
         var output = row.querySelector("[data-line-net]");
         var empty = !field(row, "description").value.trim() && !field(row, "unit_price").value.trim();
@@ -49,7 +69,7 @@
         bases[percent] = (bases[percent] || 0) + net;
       });
       var tax = 0;
-      Object.keys(bases).forEach(function (percent) { tax += round(bases[percent] * number(percent) / 100); });
+      Object.keys(bases).forEach(function (percent) { tax += round(bases[percent] * parseFloat(percent) / 100); });
       if (totals) {
         totals.hidden = false;
         totals.querySelector("[data-subtotal]").textContent = format.format(round(subtotal));

@@ -434,7 +434,9 @@ def test_pdf_is_inline_in_the_customers_language_with_etag_and_304(
     response = client.get(f"/admin/invoices/{invoice.id}/pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"] == f"inline; filename={invoice.number}.pdf"
+    # named in the PDF's language (issue 21)
+    disposition = f"inline; filename=Rechnung-{invoice.number}.pdf"
+    assert response.headers["Content-Disposition"] == disposition
     text = text_of(response.data)
     assert invoice.number in text and "Rechnung" in text
     etag = response.headers["ETag"]
@@ -572,7 +574,7 @@ def test_customer_card_links_new_invoice_zip_export_and_statement(
     response = client.get(f"/admin/customers/{customer.id}/invoices.zip?status=unpaid")
     assert response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
-        assert archive.namelist() == [f"{issued.number}.pdf"]
+        assert archive.namelist() == [f"Invoice-{issued.number}.pdf"]
     bad = client.get(
         f"/admin/customers/{customer.id}/invoices.zip?status=bogus", follow_redirects=True
     )

@@ -17,6 +17,8 @@ VALID = {
     "company_phone": "+358 40 123",
     "invoice_prefix": "AC-",
     "estimate_prefix": "Q-",
+    "credit_note_prefix": "HY-",
+    "customer_prefix": "AS-",
     "registration_enabled": "y",
     "default_language": "fi",
 }
@@ -35,6 +37,8 @@ def test_settings_are_saved(staff_client):
     values = settings.get_all()
     assert values["company_name"] == "Acme Services Oy"
     assert (values["invoice_prefix"], values["estimate_prefix"]) == ("AC-", "Q-")
+    # every number series has its prefix on the page (issue 21)
+    assert (values["credit_note_prefix"], values["customer_prefix"]) == ("HY-", "AS-")
     assert values["registration_enabled"] is True and values["default_language"] == "fi"
     page = client.get("/admin/settings").get_data(as_text=True)
     assert 'value="Acme Services Oy"' in page
@@ -103,3 +107,30 @@ def test_view_only_member_sees_a_disabled_form(staff_client):
     body = client.get("/admin/settings").get_data(as_text=True)
     assert "disabled" in body and 'type="submit" class="primary"' not in body
     assert client.post("/admin/settings", data=VALID).status_code == 403
+
+
+def test_every_number_series_takes_its_prefix_from_the_settings(
+    staff_client, make_customer, make_invoice
+):
+    from portal.extensions import db
+    from portal.models.database import begin_write
+    from portal.services import billing
+    from portal.services.platform.audit import SYSTEM, acting_as
+
+    client, _me = staff_client(["settings.view", "settings.edit"])
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'name="credit_note_prefix"' in page and 'name="customer_prefix"' in page
+    assert client.post("/admin/settings", data=VALID).status_code == 302
+    customer = make_customer("Prefix Oy")
+    assert customer.number.startswith("AS-")
+    invoice = make_invoice(customer, issue=True)
+    assert invoice.number.startswith("AC-")
+    begin_write(db.session)
+    with acting_as(SYSTEM):
+        note = billing.create_credit_note(db.session.merge(invoice))
+        billing.issue_invoice(note)
+        db.session.commit()
+    assert note.number.startswith("HY-")
+    bad = client.post("/admin/settings", data={**VALID, "customer_prefix": "no spaces"})
+    assert bad.status_code == 422 and 'id="customer_prefix-error"' in bad.get_data(as_text=True)
+    assert settings.get("customer_prefix") == "AS-"

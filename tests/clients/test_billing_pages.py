@@ -102,7 +102,8 @@ def test_pdfs_download_in_the_contacts_language_with_etag(
     ):
         response = client.get(path)
         assert response.status_code == 200 and response.mimetype == "application/pdf"
-        assert response.headers["Content-Disposition"] == f"attachment; filename={number}.pdf"
+        disposition = f"attachment; filename={word}-{number}.pdf"  # named in its language
+        assert response.headers["Content-Disposition"] == disposition
         text = text_of(response.data)
         assert number in text and word in text
         cached = client.get(path, headers={"If-None-Match": response.headers["ETag"]})

@@ -56,7 +56,7 @@ def test_welcome_email_arrives_in_contact_language_with_a_working_link(
     assert message["To"] == "aino@example.fi"
     assert message["Content-Language"] == "fi"
     text = _body(message)
-    assert "Hei Aino," in text
+    assert "Hei Aino Virtanen," in text  # every email greets by the full name (issue 21)
     assert "asiakasportaali" in message["Subject"] or "asiakasportaali" in text
     link = _link(text)
 
@@ -130,7 +130,7 @@ def test_server_down_keeps_the_contact_and_the_email_then_delivers_once_back(
         assert result.exit_code == 0, result.output
         assert "sent 1, failed 0" in result.output
         assert len(server.messages) == 1
-        assert "Hallo Aino," in _body(server.messages[0])
+        assert "Guten Tag Aino Virtanen," in _body(server.messages[0])  # formal German
         # Never twice: another run sends nothing.
         assert outbox.deliver() == (0, 0)
         assert len(server.messages) == 1

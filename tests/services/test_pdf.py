@@ -120,8 +120,12 @@ class PseudoTranslations(NullTranslations):
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return f"«{singular if n == 1 else plural}»"
 
+    def pgettext(self, context: str, message: str) -> str:
+        return f"«{message}»"
+
     ugettext = gettext
     ungettext = ngettext
+    upgettext = pgettext
 
 
 def test_every_pdf_label_is_marked_for_translation(app, write, monkeypatch, issued, make_estimate):
@@ -392,7 +396,7 @@ def test_invoice_email_attachment_renderer(app, write, issued, make_contact):
         app.config["MAIL_SENDER"] = app.config.get("MAIL_SENDER") or "portal@example.com"
         message = outbox.build_message(email)
     attachments = list(message.iter_attachments())
-    assert [a.get_filename() for a in attachments] == ["INV-000001.pdf"]
+    assert [a.get_filename() for a in attachments] == ["Rechnung-INV-000001.pdf"]
     assert "1.277,95 €" in text_of(attachments[0].get_content())
 
 
@@ -426,10 +430,11 @@ def test_invoices_zip_filters_by_status(app, write, make_customer, make_invoice)
         payments.record_payment(paid, paid.total, paid.issue_date)
         db.session.commit()
     archive = zipfile.ZipFile(io.BytesIO(exports.invoices_zip(customer, ["unpaid", "paid"])))
-    assert sorted(archive.namelist()) == sorted([f"{paid.number}.pdf", f"{unpaid.number}.pdf"])
-    assert "Zip Oy" in text_of(archive.read(f"{unpaid.number}.pdf"))
+    names = [f"Invoice-{paid.number}.pdf", f"Invoice-{unpaid.number}.pdf"]
+    assert sorted(archive.namelist()) == sorted(names)
+    assert "Zip Oy" in text_of(archive.read(f"Invoice-{unpaid.number}.pdf"))
     only_paid = zipfile.ZipFile(io.BytesIO(exports.invoices_zip(customer, ["paid"])))
-    assert only_paid.namelist() == [f"{paid.number}.pdf"]
+    assert only_paid.namelist() == [f"Invoice-{paid.number}.pdf"]
     everything = zipfile.ZipFile(io.BytesIO(exports.invoices_zip(customer, [])))
     assert len(everything.namelist()) == 3
     with pytest.raises(ValidationError) as caught:

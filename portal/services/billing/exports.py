@@ -1,20 +1,25 @@
-"""Exports of billing documents: a customer's invoices as a ZIP of PDFs."""
+"""Exports of billing documents: a customer's invoices as a ZIP of PDFs, a statement of
+account as CSV."""
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.i18n import locale_of
+from portal.i18n import csv_delimiter, locale_of, number_for_input
 from portal.models import INVOICE_STATUSES, Customer, Invoice
 from portal.services.billing import pdf
+from portal.services.billing.statements import Statement
 from portal.services.errors import ValidationError
 
 
@@ -53,5 +58,54 @@ def invoices_zip(
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for invoice in db.session.scalars(stmt):
             data, _etag = pdf.cached_pdf(invoice, locale)
-            archive.writestr(pdf.pdf_filename(invoice), data)
+            archive.writestr(pdf.pdf_filename(invoice, locale), data)
     return buffer.getvalue()
+
+
+def _spreadsheet_text(value: str) -> str:
+    """A text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) gets a
+    leading apostrophe (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def statement_csv(statement: Statement, locale: str) -> str:
+    """The statement of account as CSV for a spreadsheet in ``locale``: the language's column
+    names, ``;`` between cells and a decimal comma where the locale writes one, ISO dates,
+    amounts without grouping or currency sign (the currency is a column)."""
+    places = Decimal(1).scaleb(-statement.currency.decimal_places)
+
+    def amount(value: Decimal | None) -> str:
+        return number_for_input(value.quantize(places), locale) if value else ""
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=csv_delimiter(locale))
+    with force_locale(locale):
+        kinds = {"invoice": _("Invoice"), "credit_note": _("Credit note"), "payment": _("Payment")}
+        header = (_("Date"), _("Document"), _("Number"), _("Reference"), _("Currency"))
+        writer.writerow([*header, _("Charges"), _("Credits"), _("Balance")])
+        code = statement.currency.code
+        opening = [statement.start.isoformat(), _("Opening balance"), "", "", code, "", ""]
+        writer.writerow([*opening, amount(statement.opening_balance) or "0"])
+        for row in statement.rows:
+            writer.writerow(
+                [
+                    row.date.isoformat(),
+                    kinds[row.kind],
+                    _spreadsheet_text(row.number),
+                    _spreadsheet_text(row.reference or ""),
+                    code,
+                    amount(row.debit),
+                    amount(row.credit),
+                    amount(row.balance) or "0",
+                ]
+            )
+        closing = [statement.end.isoformat(), _("Closing balance"), "", "", code]
+        writer.writerow(
+            [
+                *closing,
+                amount(statement.total_debit),
+                amount(statement.total_credit),
+                amount(statement.closing_balance) or "0",
+            ]
+        )
+    return "\ufeff" + buffer.getvalue()

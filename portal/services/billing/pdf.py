@@ -32,7 +32,7 @@ from flask_babel import gettext as _
 from weasyprint.urls import path2url
 
 from portal.extensions import db
-from portal.i18n import LANGUAGES, default_locale, locale_of
+from portal.i18n import LANGUAGES, default_locale, file_name, locale_of
 from portal.models import Estimate, Invoice
 from portal.services.billing import pdf_worker
 from portal.services.billing.pdf_worker import StaticFilesFetcher
@@ -180,12 +180,17 @@ def statement_pdf(statement: Statement, locale: str) -> bytes:
     )
 
 
-def pdf_filename(document: Invoice | Estimate) -> str:
-    """``INV-000042.pdf``; a draft is ``draft-invoice-<id>.pdf``."""
-    if document.number:
-        return document.number.replace("/", "-") + ".pdf"
-    kind = "estimate" if isinstance(document, Estimate) else document.kind.replace("_", "-")
-    return f"draft-{kind}-{document.id}.pdf"
+def pdf_filename(document: Invoice | Estimate, locale: str) -> str:
+    """The PDF's name in its language: ``Rechnung-INV-000042.pdf``, ``Avoir-CN-000003.pdf``;
+    a draft is ``Rechnungsentwurf-<id>.pdf``."""
+    with force_locale(locale):
+        if isinstance(document, Estimate):
+            word = _("Estimate") if document.number else _("Draft estimate")
+        elif document.kind == "credit_note":
+            word = _("Credit note") if document.number else _("Draft credit note")
+        else:
+            word = _("Invoice") if document.number else _("Draft invoice")
+        return file_name(word, document.number or document.id, extension="pdf")
 
 
 # -- ETag and cache ---------------------------------------------------------------------------
@@ -273,7 +278,7 @@ def _attachment(
         primary = document.customer.primary_contact
         locale = locale_of(primary) if primary else default_locale()
     data, _etag = cached_pdf(document, locale)
-    return pdf_filename(document), "application/pdf", data
+    return pdf_filename(document, locale), "application/pdf", data
 
 
 def render_invoice_attachment(spec: dict[str, Any]) -> tuple[str, str, bytes]:

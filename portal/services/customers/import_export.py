@@ -18,11 +18,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import csv_delimiter
 from portal.models import Contact, Customer
 from portal.services import customers
 from portal.services.customers import contacts
 from portal.services.customers.registry.numbers import vat_lookup_form
 from portal.services.errors import DomainError
+from portal.services.platform.labels import labels
 
 #: Accepted column headers (case-insensitive; spaces become underscores).
 COLUMNS = (
@@ -265,10 +267,14 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_csv(customers_iter: Iterable[Customer]) -> Iterator[str]:
-    """CSV lines (with a header) for the given customers, in the import's column format."""
+def export_csv(customers_iter: Iterable[Customer], locale: str | None = None) -> Iterator[str]:
+    """CSV lines (with a header) for the given customers, in the import's column format, as
+    spreadsheets in ``locale`` (default: the current one) read them: ``;`` between the cells
+    where the decimal mark is a comma, ``active`` as the language's yes or no."""
+    delimiter = csv_delimiter(locale)
+    yes_no = labels("yes_no")
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=delimiter)
 
     def flush() -> str:
         value = buffer.getvalue()
@@ -296,21 +302,21 @@ def export_csv(customers_iter: Iterable[Customer]) -> Iterator[str]:
                 customer.currency.code,
                 customer.language or "",
                 ", ".join(g.name for g in customer.groups),
-                "yes" if customer.is_active else "no",
+                yes_no["yes"] if customer.is_active else yes_no["no"],
                 primary.first_name if primary else "",
                 primary.last_name if primary else "",
                 primary.email if primary else "",
                 (primary.phone or "") if primary else "",
             ]
         )
-        yield _safe(flush())
+        yield _safe(flush(), delimiter)
 
 
-def _safe(line: str) -> str:
+def _safe(line: str, delimiter: str) -> str:
     """Neutralises spreadsheet formulas (CSV injection): cells starting with = + - @ get a
     leading apostrophe."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    for row in csv.reader(io.StringIO(line)):
+    writer = csv.writer(out, delimiter=delimiter)
+    for row in csv.reader(io.StringIO(line), delimiter=delimiter):
         writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
     return out.getvalue()

@@ -172,7 +172,7 @@ BULK_WORDS = [
     "Cedar",
 ]
 BULK_KINDS = ["GmbH", "Oy", "SARL", "S.L.", "B.V.", "AS", "Ltd", "Inc."]
-BULK_LANGUAGES = ["en", "de", "fr", "es", "nl", "fi", "nb"]
+BULK_LANGUAGES = ["en", "de", "fr", "es", "nl", "fi", "nb", "sv", "da"]
 BULK_FIRST_NAMES = [  # 16
     "Anna",
     "Mikko",
