@@ -62,6 +62,7 @@ def defaults(instance: Path) -> dict[str, Any]:
         "STRIPE_SECRET_KEY": "",
         "STRIPE_WEBHOOK_SECRET": "",
         "STRIPE_API_BASE": "https://api.stripe.com",
+        "STRIPE_CHECKOUT_ORIGIN": "https://checkout.stripe.com",
         "STRIPE_TIMEOUT": 20,
         "STRIPE_WEBHOOK_LIMIT": "30 per minute",
         "DOCUMENT_LINK_DAYS": 30,

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +34,7 @@ from portal.services.access import contacts as portal_scope
 from portal.services.errors import DomainError
 from portal.services.payments import checkout, receipts
 from portal.services.payments import provider as providers
+from portal.web.hooks import CSP
 from portal.web.limits import contact_limited
 from portal.web.pages import page_number
 from portal.web.unit_of_work import fail, show_errors
@@ -48,15 +58,20 @@ def _payable_invoice_or_404(id: int) -> Invoice:
 
 
 def _pay_page(invoice: Invoice, form: PayForm, status: int = 200) -> ResponseReturnValue:
-    return (
-        render_template(
-            "clients/payments/pay.html",
-            invoice=invoice,
-            form=form,
-            minimum=checkout.minimum_amount(invoice),
-        ),
-        status,
+    page = render_template(
+        "clients/payments/pay.html",
+        invoice=invoice,
+        form=form,
+        minimum=checkout.minimum_amount(invoice),
     )
+    response = make_response(page, status)
+    # The form is answered with a redirect to the provider's checkout page, which browsers
+    # check against this page's form-action.
+    origin = providers.checkout_origin()
+    response.headers["Content-Security-Policy"] = CSP.replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
+    return response
 
 
 def _return_url(endpoint: str, id: int) -> str:

@@ -92,4 +92,4 @@ def _link_globals() -> dict[str, Any]:
     return {"company_name": values["company_name"], "has_logo": bool(values["logo_path"])}
 
 
-from portal.documents import views  # noqa: E402,F401
+from portal.documents import payments, views  # noqa: E402,F401

@@ -22,7 +22,13 @@ STAFF_PAGES = [
     "/admin/reports/revenue",
     "/admin/reports/payments",
 ]
-CONTACT_PAGES = ["/clients/", "/clients/invoices", "/clients/profile", "/clients/sessions"]
+CONTACT_PAGES = [
+    "/clients/",
+    "/clients/invoices",
+    "/clients/payments",
+    "/clients/profile",
+    "/clients/sessions",
+]
 
 
 def _sign_in(page, live_url: str, side: str, email: str) -> None:
@@ -92,6 +98,43 @@ def test_the_pdf_refusal_page_has_no_violations(
     assert "The PDF could not be produced" in page.content()
     _assert_clean(page, "pdf refusal")
     page.screenshot(path=str(SCREENSHOTS / "portal-pdf-refused-desktop.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_payment_pages_have_no_violations(
+    app, live_app, live_url, browser_page_factory, make_contact, make_invoice, monkeypatch, width
+):
+    """The pay page (empty and with an error), the Payments page with a payment, the return
+    pages and a document link's page with its Pay form (Stripe on; nothing is sent to it)."""
+    from portal.extensions import db
+    from portal.models import Invoice
+    from portal.models.database import begin_write
+    from portal.services.billing import payments
+    from portal.services.platform.audit import SYSTEM, acting_as
+
+    monkeypatch.setitem(live_app.config, "STRIPE_SECRET_KEY", "sk_test_not_used")
+    contact = make_contact(primary=True)
+    invoice = make_invoice(contact.customer, issue=True)
+    begin_write(db.session)
+    with acting_as(SYSTEM):
+        payments.record_payment(db.session.get(Invoice, invoice.id), "48.00", "2026-01-05", "card")
+        db.session.commit()
+    page = browser_page_factory(width=width)
+    _sign_in(page, live_url, "clients", contact.email)
+    pay = f"/clients/invoices/{invoice.id}/pay"
+    for path in (pay, "/clients/payments", f"{pay}/done", f"{pay}/cancelled"):
+        page.goto(live_url + path)
+        assert page.url.endswith(path), page.url
+        _assert_clean(page, path)
+    page.goto(live_url + pay)
+    page.fill('input[name="amount"]', "9999")
+    page.click('main form[method="post"] button[type="submit"]')
+    assert page.locator(".field-error").count() == 1
+    _assert_clean(page, "pay page with an error")
+    link = _document_link(invoice, contact)
+    page.goto(live_url + link)
+    assert page.locator("#pay").count() == 1
+    _assert_clean(page, "document link with the pay form")
 
 
 def _document_link(document, contact) -> str:

@@ -108,6 +108,13 @@ def enabled() -> bool:
     return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
 
+def checkout_origin() -> str:
+    """Where the provider's checkout pages live (``PORTAL_STRIPE_CHECKOUT_ORIGIN``): a pay form
+    is answered with a redirect there, so the page holding it allows that origin as a form
+    target (CSP ``form-action``; browsers check it on the redirect too)."""
+    return str(current_app.config.get("STRIPE_CHECKOUT_ORIGIN") or "https://checkout.stripe.com")
+
+
 def to_minor(amount: Decimal, places: int) -> int:
     """``12.34`` with 2 places is ``1234``."""
     return int(amount.scaleb(places).to_integral_exact())

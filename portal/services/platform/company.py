@@ -60,9 +60,12 @@ def _prefix(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
 
 
 def _minimum(data: Mapping[str, Any], errors: Errors) -> str | None:
-    """The smallest online part payment: an amount from 0 (any part) with at most 2 decimals."""
+    """The smallest online part payment: an amount from 0 (any part) with at most 2 decimals;
+    empty is 0, and a form without the field keeps the stored value."""
     from portal.services.billing.parsing import parse_amount
 
+    if "online_payment_minimum" not in data:
+        return str(settings.get("online_payment_minimum"))
     value = parse_amount(
         data.get("online_payment_minimum"), "online_payment_minimum", errors, places=2,
         minimum=Decimal(0), default=Decimal(0),
