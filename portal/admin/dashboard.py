@@ -22,10 +22,11 @@ from portal.services.dashboards.staff import summary
 def index() -> ResponseReturnValue:
     today = utcnow().date()
     staff = current_staff()
+    charts = admin_charts(staff, today)
     return render_template(
         "admin/dashboard.html",
-        figures=summary(staff, today),
-        charts=admin_charts(staff, today),
+        figures=summary(staff, today, charts.aging),
+        charts=charts,
         today=today,
         buckets=rules.bucket_labels(),
         bucket_due=[rules.bucket_due_dates(i, today) for i in range(len(rules.BUCKETS))],

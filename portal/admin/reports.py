@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from portal.admin import bp
 from portal.admin.helpers import current_staff
 from portal.auth import permission_required
+from portal.i18n import current_locale_code, file_name
 from portal.models.base import utcnow
 from portal.services.dashboards import exports, reports, rules
 from portal.services.dashboards.charts import aging
@@ -73,10 +74,11 @@ def reports_aging() -> ResponseReturnValue:
 def reports_aging_csv() -> ResponseReturnValue:
     today = utcnow().date()
     rows = reports.aging_rows(current_staff(), today)
+    name = file_name(_("Aging"), today.isoformat(), extension="csv")
     return Response(
-        stream_with_context(exports.aging_csv(rows)),
+        stream_with_context(exports.aging_csv(rows, current_locale_code())),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="aging-{today.isoformat()}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -85,10 +87,11 @@ def reports_aging_csv() -> ResponseReturnValue:
 def reports_aging_xlsx() -> ResponseReturnValue:
     today = utcnow().date()
     data = exports.aging_xlsx(reports.aging_rows(current_staff(), today), _("Aging"))
+    name = file_name(_("Aging"), today.isoformat(), extension="xlsx")
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="aging-{today.isoformat()}.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -129,7 +129,7 @@ def test_aging_exports(books, staff_client):
 
     client, _member = staff_client(["invoices.view_own", "invoices.view"])
     response = client.get("/admin/reports/aging.csv")
-    assert response.headers["Content-Disposition"] == 'attachment; filename="aging-2026-06-15.csv"'
+    assert response.headers["Content-Disposition"] == 'attachment; filename="Aging-2026-06-15.csv"'
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == [
         "Customer number",
@@ -153,6 +153,28 @@ def test_aging_exports(books, staff_client):
     assert values[0][1] == "Customer" and values[2][1] == "Beta Oy"
     assert values[2][5:] == [120, 0, 100, 220]
     assert sheet.cell(row=3, column=9).number_format == "#,##0.00"
+
+
+def test_aging_csv_in_german_uses_semicolons_and_decimal_commas(books, staff_client):
+    import csv
+    import io
+
+    from babel.numbers import parse_decimal
+
+    client, _member = staff_client(None, language="de")
+    text = client.get("/admin/reports/aging.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    alpha = rows[1]
+    assert alpha[1:3] == ["Alpha GmbH", "EUR"] and len(alpha) == 9
+    assert [parse_decimal(v, locale="de") for v in alpha[3:]] == [
+        300,
+        300,
+        0,
+        0,
+        600,
+        1200,
+    ]
+    assert alpha[3] == "300,00"
 
 
 def test_aging_csv_neutralises_formulas(books, staff_client, write):

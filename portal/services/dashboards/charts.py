@@ -257,7 +257,7 @@ def admin_charts(staff: Staff, today: date) -> AdminCharts:
     """The charts ``staff`` may see: one statement each."""
     charts = AdminCharts()
     if can_view(staff, "invoices"):
-        charts.months = ledger.last_twelve_months(visible_filter(staff, "invoices", Invoice), today)
+        charts.months = ledger.last_twelve_months(ledger.staff_scope(staff), today)
         charts.aging = aging(staff, today)
         charts.top_overdue = top_overdue(staff, today)
     if can_view(staff, "tickets"):

@@ -1,8 +1,9 @@
 """The aging report as CSV (streamed) and as an XLSX workbook (openpyxl, write-only).
 
-Amounts are numbers a spreadsheet can add up: plain decimal strings with a point in the CSV,
-numeric cells with the currency's decimals in the workbook. The column headings are in the
-viewer's language.
+Amounts are numbers a spreadsheet can add up: in the CSV as the other CSV exports write them
+(the locale's decimal mark, no grouping, ``;`` between cells where the decimal mark is a
+comma), numeric cells with the currency's decimals in the workbook. The column headings are
+in the viewer's language.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from portal.i18n import csv_delimiter, number_for_input
 from portal.services.dashboards import rules
 from portal.services.dashboards.reports import AgingRow
 
@@ -28,22 +29,16 @@ def aging_headings() -> list[str]:
     ]
 
 
-def _values(row: AgingRow) -> list[str | Decimal]:
-    return [row.number, row.name, row.currency.code, *row.amounts, row.total]
-
-
-def _text(value: str | Decimal) -> str:
-    """A CSV cell; text starting with = + - @ gets an apostrophe, so spreadsheets never run it
-    as a formula (amounts are written as numbers and left alone)."""
-    if isinstance(value, Decimal):
-        return str(value)
+def _text(value: str) -> str:
+    """A text cell; text starting with = + - @ gets an apostrophe, so spreadsheets never run
+    it as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def aging_csv(rows: Iterable[AgingRow]) -> Iterator[str]:
-    """CSV lines with a byte-order mark and a heading line."""
+def aging_csv(rows: Iterable[AgingRow], locale: str) -> Iterator[str]:
+    """CSV lines for a spreadsheet in ``locale``, with a byte-order mark and a heading line."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=csv_delimiter(locale))
 
     def take() -> str:
         value = buffer.getvalue()
@@ -54,7 +49,8 @@ def aging_csv(rows: Iterable[AgingRow]) -> Iterator[str]:
     writer.writerow(aging_headings())
     yield "\ufeff" + take()
     for row in rows:
-        writer.writerow([_text(v) for v in _values(row)])
+        amounts = [number_for_input(a, locale) for a in [*row.amounts, row.total]]
+        writer.writerow([_text(row.number), _text(row.name), row.currency.code, *amounts])
         yield take()
 
 

@@ -12,10 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, func, select, union_all
+from sqlalchemy import ColumnElement, Subquery, func, select, true, union_all
 
 from portal.extensions import db
-from portal.models import Currency, Invoice, Payment
+from portal.models import Currency, Invoice, Payment, Staff
+from portal.models.base import as_decimal
+from portal.services.access.staff import sees_all, visible_filter
 from portal.services.dashboards import rules
 
 
@@ -57,31 +59,49 @@ class CurrencyMonths:
         return sum((m.paid for m in self.months), Decimal(0))
 
 
-def movements(scope: ColumnElement[bool], start: date, end: date) -> Subquery:
+def movements(scope: ColumnElement[bool] | None, start: date, end: date) -> Subquery:
     """Every issued invoice and credit note by issue date, and every payment by payment date,
-    from ``start`` to ``end`` (inclusive) for the invoices ``scope`` admits, as rows of
-    (customer_id, currency_id, month, invoiced, credited, paid)."""
+    from ``start`` to ``end`` (inclusive), for the invoices ``scope`` admits (``None``: all),
+    as rows of (customer_id, currency_id, day, invoiced, credited, paid)."""
     documents = select(
         Invoice.customer_id.label("customer_id"),
         Invoice.currency_id.label("currency_id"),
-        rules.month_index(Invoice.issue_date).label("month"),
+        Invoice.issue_date.label("day"),
         rules.invoice_amount().label("invoiced"),
         rules.credit_amount().label("credited"),
         rules.ZERO.label("paid"),
-    ).where(rules.issued(), Invoice.issue_date >= start, Invoice.issue_date <= end, scope)
-    payments = (
-        select(
-            Invoice.customer_id,
-            Payment.currency_id,
-            rules.month_index(Payment.paid_at),
-            rules.ZERO,
-            rules.ZERO,
-            Payment.amount,
+    ).where(rules.issued(), Invoice.issue_date >= start, Invoice.issue_date <= end)
+    payments = select(
+        Payment.invoice_id,  # replaced by the invoice's customer below when scoped
+        Payment.currency_id,
+        Payment.paid_at,
+        rules.ZERO,
+        rules.ZERO,
+        Payment.amount,
+    ).where(Payment.paid_at >= start, Payment.paid_at <= end)
+    if scope is not None:
+        documents = documents.where(scope)
+        payments = (
+            payments.with_only_columns(
+                Invoice.customer_id,
+                Payment.currency_id,
+                Payment.paid_at,
+                rules.ZERO,
+                rules.ZERO,
+                Payment.amount,
+            )
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .where(scope)
         )
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .where(Payment.paid_at >= start, Payment.paid_at <= end, scope)
-    )
     return union_all(documents, payments).subquery("movements")
+
+
+def customer_movements(scope: ColumnElement[bool] | None, start: date, end: date) -> Subquery:
+    """:func:`movements` where every row names its customer (payments joined to their
+    invoice even when nothing is scoped)."""
+    if scope is None:
+        scope = true()
+    return movements(scope, start, end)
 
 
 def sums(flows: Subquery) -> tuple[Any, Any, Any]:
@@ -92,37 +112,46 @@ def sums(flows: Subquery) -> tuple[Any, Any, Any]:
     )
 
 
-def by_month(scope: ColumnElement[bool], start: date, end: date) -> list[CurrencyMonths]:
+def by_month(scope: ColumnElement[bool] | None, start: date, end: date) -> list[CurrencyMonths]:
     """Invoiced, credited and paid per currency and month from ``start`` to ``end``; one
-    statement. Currencies without any movement in the period are left out."""
+    statement, grouped by day (the months are folded here: the same on every database, and
+    no date function per row). Currencies without any movement in the period are left out."""
     flows = movements(scope, start, end)
     rows = db.session.execute(
-        select(Currency, flows.c.month, *sums(flows))
+        select(Currency, flows.c.day, *sums(flows))
         .join(flows, flows.c.currency_id == Currency.id)
-        .group_by(Currency.id, flows.c.month)
-        .order_by(Currency.code, flows.c.month)
+        .group_by(Currency.id, flows.c.day)
+        .order_by(Currency.code)
     ).all()
-    found: dict[int, tuple[Currency, dict[int, MonthRow]]] = {}
-    for currency, month, invoiced, credited, paid in rows:
-        entry = found.setdefault(currency.id, (currency, {}))
-        entry[1][int(month)] = MonthRow(
-            rules.month_of(month),
-            rules.money(invoiced, currency),
-            rules.money(credited, currency),
-            rules.money(paid, currency),
-        )
+    found: dict[int, tuple[Currency, dict[int, list[Decimal]]]] = {}
+    for currency, day, *values in rows:
+        months = found.setdefault(currency.id, (currency, {}))[1]
+        month = months.setdefault(rules.index_of(as_date(day)), [Decimal(0)] * 3)
+        for i, value in enumerate(values):
+            month[i] += as_decimal(value or 0)
     result = []
     for currency, months in found.values():
-        filled = [
-            months.get(rules.index_of(first)) or MonthRow(first, Decimal(0), Decimal(0), Decimal(0))
-            for first in rules.months_between(start, end)
-        ]
+        filled = []
+        for first in rules.months_between(start, end):
+            values = months.get(rules.index_of(first), [Decimal(0)] * 3)
+            filled.append(MonthRow(first, *(rules.money(v, currency) for v in values)))
         top = max([max(m.net, m.paid) for m in filled] or [Decimal(0)])
         result.append(CurrencyMonths(currency, filled, rules.nice_ceiling(top)))
     return result
 
 
-def last_twelve_months(scope: ColumnElement[bool], today: date) -> list[CurrencyMonths]:
+def as_date(value: Any) -> date:
+    """A date from a ``UNION`` column (SQLite may hand back the ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def staff_scope(staff: Staff) -> ColumnElement[bool] | None:
+    """The condition on invoices for what ``staff`` may see; ``None`` when it sees them all
+    (the statements then skip the join from payments to invoices)."""
+    return None if sees_all(staff, "invoices") else visible_filter(staff, "invoices", Invoice)
+
+
+def last_twelve_months(scope: ColumnElement[bool] | None, today: date) -> list[CurrencyMonths]:
     """:func:`by_month` for the twelve months up to and including today's."""
     months = rules.last_months(today, 12)
     return by_month(scope, months[0], today)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -28,6 +28,7 @@ from portal.models import (
     Staff,
     customer_group_members,
 )
+from portal.models.base import as_decimal
 from portal.services.access.staff import visible_filter
 from portal.services.dashboards import ledger, rules
 from portal.services.platform.paging import Page
@@ -64,8 +65,9 @@ class AgingRow:
 
 
 def _aging_statement(staff: Staff, today: date) -> Select[Any]:
-    """Per customer and currency, the outstanding amount in each bucket; by currency, most
-    overdue first."""
+    """Per customer and currency, the outstanding amount in each bucket, by currency and most
+    overdue first; the last column is the number of such rows (a window over the groups, so a
+    page needs no second pass for its pager)."""
     bucket = rules.aging_bucket(today)
     due = rules.outstanding_amount()
     columns = [
@@ -73,34 +75,68 @@ def _aging_statement(staff: Staff, today: date) -> Select[Any]:
         for i, name in enumerate(rules.BUCKETS)
     ]
     overdue = func.sum(rules.case_when(bucket > 0, due))
-    return (
-        select(Customer.id, Customer.number, Customer.company_name, Currency, *columns)
-        .select_from(Invoice)
-        .join(Customer, Customer.id == Invoice.customer_id)
+    grouped = (
+        select(
+            Invoice.customer_id,
+            Invoice.currency_id,
+            Currency.code,
+            *columns,
+            overdue.label("overdue"),
+            func.count().over().label("rows"),
+        )
         .join(Currency, Currency.id == Invoice.currency_id)
-        .where(rules.open_invoice(), _scope(staff))
-        .group_by(Customer.id, Currency.id)
-        .order_by(Currency.code, overdue.desc(), Customer.company_name, Customer.id)
+        .where(rules.open_invoice(), visible_filter(staff, "invoices", Invoice))
+        .group_by(Invoice.customer_id, Invoice.currency_id, Currency.code)
+    )
+    return grouped.order_by(Currency.code, overdue.desc(), Invoice.customer_id)
+
+
+def _with_names(grouped: Subquery, *order: Any) -> Select[Any]:
+    """The rows of ``grouped`` with their customer's number and name and their currency."""
+    return (
+        select(
+            Customer.id,
+            Customer.number,
+            Customer.company_name,
+            Currency,
+            *(grouped.c[name] for name in rules.BUCKETS),
+            grouped.c.rows,
+        )
+        .join(grouped, grouped.c.customer_id == Customer.id)
+        .join(Currency, Currency.id == grouped.c.currency_id)
+        .order_by(*order)
     )
 
 
 def _aging_row(row: Any) -> AgingRow:
-    customer_id, number, name, currency, *amounts = row
+    customer_id, number, name, currency, *amounts, _rows = row
     return AgingRow(
         customer_id, number, name, currency, [rules.money(a, currency) for a in amounts]
     )
 
 
 def aging_page(staff: Staff, today: date, number: int, per_page: int) -> Page[AgingRow]:
-    """Page ``number`` of the customers with open invoices, by currency, most overdue first."""
-    stmt = _aging_statement(staff, today)
-    rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
-    return Page([_aging_row(r) for r in rows], number, per_page, _count(stmt))
+    """Page ``number`` of the customers with open invoices, by currency, most overdue first
+    (one statement; a second only to count when the page is past the end)."""
+    grouped = (
+        _aging_statement(staff, today)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+        .subquery("aging")
+    )
+    rows = db.session.execute(
+        _with_names(grouped, grouped.c.code, grouped.c.overdue.desc(), grouped.c.customer_id)
+    ).all()
+    total = rows[0][-1] if rows else _count(_aging_statement(staff, today))
+    return Page([_aging_row(r) for r in rows], number, per_page, total)
 
 
 def aging_rows(staff: Staff, today: date) -> Iterator[AgingRow]:
     """Every row of the aging report (for the exports), read in batches."""
-    stmt = _aging_statement(staff, today).execution_options(yield_per=1000)
+    grouped = _aging_statement(staff, today).subquery("aging")
+    stmt = _with_names(
+        grouped, grouped.c.code, grouped.c.overdue.desc(), grouped.c.customer_id
+    ).execution_options(yield_per=1000)
     for row in db.session.execute(stmt):
         yield _aging_row(row)
 
@@ -131,21 +167,34 @@ def _revenue_row(key: Any, label: str, currency: Currency, sums: Any, customers:
     return RevenueRow(key, label, currency, invoiced, credited, paid, customers)
 
 
+def _scope_or_none(staff: Staff) -> Any:
+    return ledger.staff_scope(staff)
+
+
 def revenue_by_group(staff: Staff, start: date, end: date) -> list[RevenueRow]:
     """Per customer group and currency; customers without a group under "No group", a
-    customer in two groups in both."""
-    flows = ledger.movements(_scope(staff), start, end)
+    customer in two groups in both. The movements are summed per customer first, then per
+    group (a customer's many rows meet the group table once)."""
+    flows = ledger.customer_movements(_scope_or_none(staff), start, end)
+    per_customer = (
+        select(flows.c.customer_id, flows.c.currency_id, *ledger.sums(flows))
+        .group_by(flows.c.customer_id, flows.c.currency_id)
+        .subquery("per_customer")
+    )
     stmt = (
         select(
             CustomerGroup.name,
             Currency,
-            *ledger.sums(flows),
-            func.count(func.distinct(flows.c.customer_id)),
+            func.sum(per_customer.c.invoiced),
+            func.sum(per_customer.c.credited),
+            func.sum(per_customer.c.paid),
+            func.count(per_customer.c.customer_id),
         )
-        .select_from(flows)
-        .join(Currency, Currency.id == flows.c.currency_id)
+        .select_from(per_customer)
+        .join(Currency, Currency.id == per_customer.c.currency_id)
         .outerjoin(
-            customer_group_members, customer_group_members.c.customer_id == flows.c.customer_id
+            customer_group_members,
+            customer_group_members.c.customer_id == per_customer.c.customer_id,
         )
         .outerjoin(CustomerGroup, CustomerGroup.id == customer_group_members.c.group_id)
         .group_by(CustomerGroup.name, Currency.id)
@@ -161,29 +210,46 @@ def revenue_by_customer(
     staff: Staff, start: date, end: date, number: int, per_page: int
 ) -> Page[RevenueRow]:
     """Page ``number`` of the customers with invoices, credit notes or payments in the period,
-    most invoiced (net) first."""
-    flows = ledger.movements(_scope(staff), start, end)
+    most invoiced (net) first; one statement (the names are joined to the page's rows only)."""
+    flows = ledger.customer_movements(_scope_or_none(staff), start, end)
     invoiced, credited, paid = ledger.sums(flows)
-    stmt = (
-        select(Customer.id, Customer.company_name, Currency, invoiced, credited, paid)
-        .select_from(flows)
-        .join(Customer, Customer.id == flows.c.customer_id)
-        .join(Currency, Currency.id == flows.c.currency_id)
-        .group_by(Customer.id, Currency.id)
-        .order_by(
-            (func.sum(flows.c.invoiced) - func.sum(flows.c.credited)).desc(),
-            Customer.company_name,
-            Customer.id,
+    net = func.sum(flows.c.invoiced) - func.sum(flows.c.credited)
+    grouped = (
+        select(
+            flows.c.customer_id,
+            flows.c.currency_id,
+            invoiced,
+            credited,
+            paid,
+            net.label("net"),
+            func.count().over().label("rows"),
         )
+        .group_by(flows.c.customer_id, flows.c.currency_id)
+        .order_by(net.desc(), flows.c.customer_id)
     )
-    rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
-    items = [_revenue_row(cid, name, cur, sums, 1) for cid, name, cur, *sums in rows]
-    return Page(items, number, per_page, _count(stmt))
+    page = grouped.limit(per_page).offset((number - 1) * per_page).subquery("page")
+    rows = db.session.execute(
+        select(
+            Customer.id,
+            Customer.company_name,
+            Currency,
+            page.c.invoiced,
+            page.c.credited,
+            page.c.paid,
+            page.c.rows,
+        )
+        .join(page, page.c.customer_id == Customer.id)
+        .join(Currency, Currency.id == page.c.currency_id)
+        .order_by(page.c.net.desc(), page.c.customer_id)
+    ).all()
+    total = rows[0][-1] if rows else _count(grouped)
+    items = [_revenue_row(cid, name, cur, sums, 1) for cid, name, cur, *sums, _n in rows]
+    return Page(items, number, per_page, total)
 
 
 def revenue_by_month(staff: Staff, start: date, end: date) -> list[ledger.CurrencyMonths]:
     """Per currency and month; also the totals per currency of the other two views."""
-    return ledger.by_month(_scope(staff), start, end)
+    return ledger.by_month(_scope_or_none(staff), start, end)
 
 
 # -- payments ---------------------------------------------------------------------------------
@@ -212,28 +278,30 @@ class PaymentMonths:
 
 
 def payments_by_month(staff: Staff, start: date, end: date) -> list[PaymentMonths]:
-    """Payments received per currency and month (by payment date), every month present."""
-    month = rules.month_index(Payment.paid_at).label("month")
-    rows = db.session.execute(
-        select(Currency, month, func.sum(Payment.amount), func.count(Payment.id))
+    """Payments received per currency and month (by payment date), every month present; one
+    statement grouped by day (folded into months here, as in :func:`ledger.by_month`)."""
+    stmt = (
+        select(Currency, Payment.paid_at, func.sum(Payment.amount), func.count(Payment.id))
         .join(Payment, Payment.currency_id == Currency.id)
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .where(Payment.paid_at >= start, Payment.paid_at <= end, _scope(staff))
-        .group_by(Currency.id, month)
-        .order_by(Currency.code, month)
-    ).all()
-    found: dict[int, tuple[Currency, dict[int, PaymentMonth]]] = {}
-    for currency, index, amount, count in rows:
-        entry = found.setdefault(currency.id, (currency, {}))
-        entry[1][int(index)] = PaymentMonth(
-            rules.month_of(index), rules.money(amount, currency), count
-        )
+        .where(Payment.paid_at >= start, Payment.paid_at <= end)
+        .group_by(Currency.id, Payment.paid_at)
+        .order_by(Currency.code)
+    )
+    scope = ledger.staff_scope(staff)
+    if scope is not None:
+        stmt = stmt.join(Invoice, Invoice.id == Payment.invoice_id).where(scope)
+    found: dict[int, tuple[Currency, dict[int, list[Any]]]] = {}
+    for currency, day, amount, count in db.session.execute(stmt):
+        months = found.setdefault(currency.id, (currency, {}))[1]
+        month = months.setdefault(rules.index_of(day), [Decimal(0), 0])
+        month[0] += as_decimal(amount or 0)
+        month[1] += count
     result = []
     for currency, months in found.values():
-        filled = [
-            months.get(rules.index_of(first)) or PaymentMonth(first, Decimal(0), 0)
-            for first in rules.months_between(start, end)
-        ]
+        filled = []
+        for first in rules.months_between(start, end):
+            amount, count = months.get(rules.index_of(first), [Decimal(0), 0])
+            filled.append(PaymentMonth(first, rules.money(amount, currency), count))
         top = rules.nice_ceiling(max(m.amount for m in filled))
         result.append(PaymentMonths(currency, filled, top))
     return result

@@ -20,9 +20,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, case, extract, literal_column, or_
+from sqlalchemy import ColumnElement, and_, case, literal_column, or_
 
-from portal.models import Currency, Invoice
+from portal.models import INVOICE_STATUSES, Currency, Invoice
 from portal.models.base import Money, as_decimal
 from portal.services.billing.money import round_money
 
@@ -52,7 +52,9 @@ ZERO = literal_column("0", Money)
 
 
 def issued() -> ColumnElement[bool]:
-    return Invoice.status.in_(ISSUED)
+    """Not a draft, not cancelled. Written as ``NOT IN``: nearly every invoice is issued, and
+    SQLite would otherwise walk the status index instead of reading the table straight."""
+    return Invoice.status.not_in(("draft", "cancelled"))
 
 
 def invoice_amount() -> ColumnElement[Any]:
@@ -66,7 +68,12 @@ def credit_amount() -> ColumnElement[Any]:
 
 
 def open_invoice() -> ColumnElement[bool]:
-    return and_(Invoice.kind == "invoice", Invoice.status.in_(OPEN))
+    """An invoice still to be paid (``unpaid`` or ``partially_paid``). Written as ``NOT IN``
+    the other statuses so SQLite reads the table straight instead of looking every open
+    invoice up through the status index (measured on the benchmark set: 0.19 s against 0.50 s
+    of CPU; a scan also costs the same whatever share of the invoices is open)."""
+    others = tuple(s for s in INVOICE_STATUSES if s not in OPEN)
+    return and_(Invoice.kind == "invoice", Invoice.status.not_in(others))
 
 
 def outstanding_amount() -> ColumnElement[Any]:
@@ -111,17 +118,13 @@ def bucket_due_dates(index: int, today: date) -> tuple[date | None, date | None]
 # -- months -----------------------------------------------------------------------------------
 
 
-def month_index(column: Any) -> ColumnElement[int]:
-    """``year * 12 + month - 1`` of a date column: a month as one integer on every database."""
-    return extract("year", column) * 12 + extract("month", column) - 1
-
-
 def index_of(day: date) -> int:
+    """A month as one integer: ``year * 12 + month - 1``."""
     return day.year * 12 + day.month - 1
 
 
 def month_of(index: int) -> date:
-    """The first day of the month ``index`` (see :func:`month_index`)."""
+    """The first day of the month ``index`` (see :func:`index_of`)."""
     return date(int(index) // 12, int(index) % 12 + 1, 1)
 
 
