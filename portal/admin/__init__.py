@@ -52,6 +52,7 @@ from portal.admin import (  # noqa: E402,F401
     activities,
     api_tokens,
     customer_admins,
+    customer_files,
     customer_import,
     customer_parts,
     customers,

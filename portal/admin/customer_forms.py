@@ -93,6 +93,7 @@ class ContactForm(FlaskForm):
     perm_estimates = BooleanField(_l("Estimates"))
     perm_tickets = BooleanField(_l("Support tickets"))
     perm_company = BooleanField(_l("Company profile"))
+    perm_documents = BooleanField(_l("Documents"))
     is_primary = BooleanField(_l("Primary contact"))
     send_welcome = BooleanField(_l("Send a welcome email with a link to choose a password"))
 
@@ -103,7 +104,7 @@ class ContactForm(FlaskForm):
         }
         data["permissions"] = [
             p
-            for p in ("invoices", "estimates", "tickets", "company")
+            for p in ("invoices", "estimates", "tickets", "company", "documents")
             if getattr(self, f"perm_{p}").data
         ]
         data["is_primary"] = bool(self.is_primary.data)

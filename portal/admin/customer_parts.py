@@ -66,10 +66,11 @@ def _contact_form(contact: Contact | None = None) -> ContactForm:
     if request.method == "GET":
         if contact is None:
             form.perm_invoices.data = form.perm_estimates.data = form.perm_tickets.data = True
+            form.perm_documents.data = True
             form.send_welcome.data = True
         else:
             form.language.data = contact.language or ""
-            for p in ("invoices", "estimates", "tickets", "company"):
+            for p in ("invoices", "estimates", "tickets", "company", "documents"):
                 getattr(form, f"perm_{p}").data = getattr(contact, f"can_{p}")
     return form
 

@@ -54,6 +54,7 @@ TABS = (
     "tickets",
     "activities",
     "notes",
+    "files",
     "activity",
 )
 
@@ -358,6 +359,10 @@ def customer_card(customer_id: int) -> ResponseReturnValue:
         context["note_form"] = NoteForm()
     elif tab == "activities":
         context.update(activities_tab(customer))
+    elif tab == "files":
+        from portal.admin.customer_files import tab_context
+
+        context.update(tab_context(customer))
     elif tab == "activity":
         context["activity"] = customer_records.activity(customer.id)
     return render_template("admin/customers/card.html", **context)

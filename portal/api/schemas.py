@@ -58,7 +58,7 @@ CurrencyCode = Annotated[
     StringConstraints(pattern=r"^[A-Za-z]{3}$"),
     Field(description="ISO 4217 code", examples=["EUR"]),
 ]
-Permission = Literal["invoices", "estimates", "tickets", "company"]
+Permission = Literal["invoices", "estimates", "tickets", "company", "documents"]
 assert set(Permission.__args__) == set(CONTACT_PERMISSIONS)  # type: ignore[attr-defined]
 EventName = Literal["invoice.issued", "invoice.paid", "customer.updated", "payment.created"]
 assert set(EventName.__args__) == set(WEBHOOK_EVENTS)  # type: ignore[attr-defined]

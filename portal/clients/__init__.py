@@ -119,8 +119,9 @@ def contact_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def area_required(area: str) -> Callable[[F], F]:
-    """Views of one portal area: 403 for a contact without that permission."""
+def area_required(area: str, *, refusal: int = 403) -> Callable[[F], F]:
+    """Views of one portal area: 403 for a contact without that permission (``refusal``
+    404 for an area that reveals nothing, the Documents page)."""
     if area not in CONTACT_PERMISSIONS:
         raise ValueError(f"unknown portal area {area!r}")
 
@@ -129,10 +130,11 @@ def area_required(area: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             contact = g.get("portal_contact")
             if contact is None or not contact.may(area):
-                abort(403)
+                abort(refusal)
             return view(*args, **kwargs)
 
         wrapped.area = (area,)  # type: ignore[attr-defined]
+        wrapped.refusal = refusal  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -170,6 +172,7 @@ from portal.clients import (  # noqa: E402,F401
     account,
     dashboard,
     documents,
+    files,
     payments,
     sessions,
     team,

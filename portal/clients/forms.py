@@ -27,6 +27,7 @@ def permission_labels() -> dict[str, str]:
         "estimates": _l("Estimates"),
         "tickets": _l("Support tickets"),
         "company": _l("Company profile and contacts"),
+        "documents": _l("Documents"),
     }
 
 

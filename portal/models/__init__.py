@@ -15,6 +15,7 @@ from portal.models.billing import (
 )
 from portal.models.checkouts import PaymentCheckout
 from portal.models.contact_security import ContactRecoveryCode
+from portal.models.customer_files import CUSTOMER_FILE_KINDS, CustomerFile
 from portal.models.customers import (
     CONTACT_PERMISSIONS,
     Contact,
@@ -48,6 +49,7 @@ __all__ = [
     "ACTIVITY_KINDS",
     "ADMINISTRATOR",
     "CONTACT_PERMISSIONS",
+    "CUSTOMER_FILE_KINDS",
     "DOCUMENT_LINK_KINDS",
     "ESTIMATE_STATUSES",
     "INVOICE_STATUSES",
@@ -63,6 +65,7 @@ __all__ = [
     "Currency",
     "Customer",
     "CustomerAddress",
+    "CustomerFile",
     "CustomerGroup",
     "CustomerSearchToken",
     "DocumentLink",

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,7 +29,7 @@ from portal.models.base import Percent, TimestampMixin, UTCDateTime, utcnow
 if TYPE_CHECKING:
     from portal.models.staff import Staff
 
-CONTACT_PERMISSIONS = ("invoices", "estimates", "tickets", "company")
+CONTACT_PERMISSIONS = ("invoices", "estimates", "tickets", "company", "documents")
 
 customer_group_members = Table(
     "customer_group_members",
@@ -252,6 +253,8 @@ class Contact(TimestampMixin, db.Model):
     can_estimates: Mapped[bool] = mapped_column(Boolean, default=True)
     can_tickets: Mapped[bool] = mapped_column(Boolean, default=True)
     can_company: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The portal's Documents page (the customer's files and links marked visible).
+    can_documents: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     password_hash: Mapped[str | None] = mapped_column(String(255))
     #: Bumped on password and two-factor changes; part of the signed links' material (the

@@ -223,7 +223,7 @@ def test_contacts_create_list_get_patch_delete(api, make_customer):
     first = response.get_json()
     assert first["email"] == "anna@example.com"
     assert first["is_primary"] is True  # the first contact is primary: all permissions
-    assert first["permissions"] == ["invoices", "estimates", "tickets", "company"]
+    assert first["permissions"] == ["invoices", "estimates", "tickets", "company", "documents"]
     second = api.post(
         f"/customers/{customer.id}/contacts",
         {

@@ -3,6 +3,7 @@ with contacts and records."""
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from portal.extensions import db
 from portal.models import (
     Contact,
     Customer,
+    CustomerFile,
     Estimate,
     Invoice,
     Payment,
@@ -27,6 +29,7 @@ from portal.models import (
 )
 from portal.models.database import begin_write
 from portal.services.billing import payments
+from portal.services.customers import files
 from portal.services.platform.audit import SYSTEM, acting_as
 from tests.conftest import PASSWORD
 
@@ -99,6 +102,7 @@ class Side:
     draft_estimate: Estimate
     ticket: Ticket
     payment: Payment
+    document: CustomerFile
 
 
 @dataclass
@@ -128,6 +132,14 @@ def world(
             payment = payments.record_payment(
                 db.session.merge(invoice), "10.00", date.today(), "Bank transfer"
             )
+            document = files.add_file(
+                db.session.merge(customer),
+                "prices.pdf",
+                io.BytesIO(b"%PDF-1.4 prices"),
+                {"title": f"{name} price list", "visible_to_contacts": True},
+                staff=None,
+                stored=[],
+            )
             db.session.commit()
         return Side(
             customer=customer,
@@ -135,6 +147,7 @@ def world(
             colleague=colleague,
             invoice=invoice,
             payment=payment,
+            document=document,
             draft_invoice=make_invoice(customer),
             estimate=make_estimate(customer, send=True),
             draft_estimate=make_estimate(customer),

@@ -23,6 +23,7 @@ KINDS = {
     "attachments": "attachment",
     "sessions": "session",
     "payments": "payment",
+    "documents": "document",
 }
 ARGUMENT = re.compile(r"<int:(\w+)>")
 
@@ -46,6 +47,7 @@ def _ids(side: Side, kind: str) -> list[int]:
         "attachment": [a.id for m in side.ticket.messages for a in m.attachments],
         "session": [r.id for r in sessions.list_active(side.primary)],
         "payment": [side.payment.id],
+        "document": [side.document.id],
     }[kind]
 
 
@@ -105,6 +107,7 @@ FIXED = [
     "/clients/profile",
     "/clients/company",
     "/clients/contacts",
+    "/clients/documents",
 ]
 
 
@@ -122,6 +125,7 @@ def test_fixed_pages_show_nothing_of_the_other_customer(world: World, contact_cl
         b.ticket.subject,
         b.primary.email,
         b.colleague.email,
+        b.document.title,
     ):
         assert secret not in body, f"{path} shows {secret}"
 

@@ -82,6 +82,40 @@ def test_portal_pages_have_no_violations(
     page.screenshot(path=str(SCREENSHOTS / f"portal-sessions-{shot}.png"), full_page=True)
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_files_tab_and_portal_documents_have_no_violations(
+    live_url, browser_page_factory, make_contact, make_staff, width
+):
+    """Issue 16: the customer card's Files and links tab (with a delete confirmation open),
+    its upload form, and the portal's Documents page."""
+    from tests.customer_files.conftest import add_samples
+
+    contact = make_contact(first_name="Aino", last_name="Virtanen", primary=True)
+    staff = make_staff()
+    add_samples(contact.customer, staff.id)
+    shot = "desktop" if width > 800 else "phone"
+
+    page = browser_page_factory(width=width)
+    _sign_in(page, live_url, "admin", staff.email)
+    card = f"/admin/customers/{contact.customer.id}"
+    page.goto(f"{live_url}{card}?tab=files")
+    assert "Framework agreement 2026" in page.locator("main").inner_text()
+    _assert_clean(page, "files tab")
+    page.screenshot(path=str(SCREENSHOTS / f"admin-customer-files-{shot}.png"), full_page=True)
+    page.locator(".tab-panel details.confirm summary").first.click()
+    _assert_clean(page, "files tab, delete confirmation")
+    page.goto(f"{live_url}{card}/files/new")
+    _assert_clean(page, "upload form")
+
+    portal = browser_page_factory(width=width)
+    _sign_in(portal, live_url, "clients", contact.email)
+    portal.goto(f"{live_url}/clients/documents")
+    text = portal.locator("main").inner_text()
+    assert "Framework agreement 2026" in text and "Internal margin" not in text
+    _assert_clean(portal, "portal documents")
+    portal.screenshot(path=str(SCREENSHOTS / f"portal-documents-{shot}.png"), full_page=True)
+
+
 def test_the_pdf_refusal_page_has_no_violations(
     app, live_app, live_url, browser_page_factory, make_contact, make_invoice, monkeypatch
 ):

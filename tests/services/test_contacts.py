@@ -14,7 +14,7 @@ from portal.models import AuditLog, Contact, Customer
 from portal.services.customers import contacts
 from portal.services.errors import ValidationError
 
-ALL = ["invoices", "estimates", "tickets", "company"]
+ALL = ["invoices", "estimates", "tickets", "company", "documents"]
 
 
 def count(model: type, *where: Any) -> int:
@@ -461,7 +461,12 @@ def test_the_default_permissions_leave_out_company(customer, write):
     write()
     second = add(customer, "second@example.com")
 
-    assert db.session.get(Contact, second.id).permissions == ["invoices", "estimates", "tickets"]
+    assert db.session.get(Contact, second.id).permissions == [
+        "invoices",
+        "estimates",
+        "tickets",
+        "documents",
+    ]
 
 
 def test_permissions_can_be_updated(customer, write):

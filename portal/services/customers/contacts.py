@@ -71,6 +71,7 @@ def create_contact(customer: Customer, data: Mapping[str, Any]) -> Contact:
         can_estimates=True,
         can_tickets=True,
         can_company=False,
+        can_documents=True,
     )
     errors = Errors()
     with db.session.no_autoflush:
