@@ -75,6 +75,7 @@ bench: install
 	bench/seed_demo.sh
 	$(BIN)/python bench/customers_search.py --write
 	$(BIN)/python bench/portal_invoices.py --write
+	$(BIN)/python bench/dashboard.py --write
 	$(BIN)/python bench/pdf.py
 
 clean:
