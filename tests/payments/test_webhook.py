@@ -25,7 +25,9 @@ from portal.models import (
     WebhookDelivery,
 )
 from portal.models.database import begin_write
+from portal.services import billing
 from portal.services.billing import payments as billing_payments
+from portal.services.errors import ValidationError
 from portal.services.platform.audit import SYSTEM, acting_as
 from tests.payments.conftest import (
     WEBHOOK_PATH,
@@ -206,8 +208,8 @@ def test_sepa_is_recorded_when_the_money_arrives(fake_stripe, payer, client, ses
     assert payment.method == "sepa_debit" and payment.amount == Decimal("100.50")
 
 
-def test_a_payment_the_invoice_no_longer_takes_is_refused_and_logged(
-    fake_stripe, payer, client, session_id, write, caplog
+def test_a_payment_after_a_bank_transfer_is_recorded_as_an_overpayment(
+    fake_stripe, payer, client, session_id, write
 ):
     write()
     with acting_as(SYSTEM):  # staff recorded a bank transfer of the whole amount meanwhile
@@ -216,8 +218,21 @@ def test_a_payment_the_invoice_no_longer_takes_is_refused_and_logged(
         )
     db.session.commit()
     response = send_webhook(client, fake_stripe, _completed(fake_stripe, session_id))
+    assert response.status_code == 200 and response.get_json()["outcome"] == "recorded"
+    assert [p.method for p in payments_of(payer.invoice.id)] == ["Bank transfer", "card"]
+    assert db.session.get(Invoice, payer.invoice.id).amount_due == Decimal("-100.50")
+
+
+def test_a_payment_on_a_cancelled_invoice_is_refused_and_logged(
+    fake_stripe, payer, client, session_id, write, caplog
+):
+    write()
+    with acting_as(SYSTEM):
+        billing.cancel_invoice(db.session.get(Invoice, payer.invoice.id))
+    db.session.commit()
+    response = send_webhook(client, fake_stripe, _completed(fake_stripe, session_id))
     assert response.status_code == 200 and response.get_json()["outcome"] == "refused"
-    assert [p.method for p in payments_of(payer.invoice.id)] == ["Bank transfer"]
+    assert payments_of(payer.invoice.id) == []
     assert receipts_sent() == []
     assert "not recorded" in caplog.text
 
@@ -285,3 +300,28 @@ def test_the_checkout_page_of_the_fake_sends_the_webhook(
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_money_taken_after_the_invoice_was_settled_is_still_recorded(
+    fake_stripe, payer, payer_client, client
+):
+    """Two sessions for the whole amount, both paid at Stripe (two tabs, or two contacts): the
+    second payment arrives when nothing is due any more. The money was taken, so it is
+    recorded; the excess is an overpayment (a negative amount due) for staff to refund."""
+    for attempt in ("attempt-tab-one-0123456789", "attempt-tab-two-0123456789"):
+        assert start_payment(payer_client, payer.invoice.id, "248.00", attempt).status_code == 303
+    first, second = list(fake_stripe.sessions)
+    for session in (first, second):
+        response = send_webhook(client, fake_stripe, _completed(fake_stripe, session))
+        assert response.get_json()["outcome"] == "recorded"
+    assert [p.amount for p in payments_of(payer.invoice.id)] == [Decimal("248.00")] * 2
+    invoice = db.session.get(Invoice, payer.invoice.id)
+    assert invoice.status == "paid" and invoice.amount_due == Decimal("-248.00")
+    assert len(receipts_sent()) == 2
+
+
+def test_a_manual_payment_still_cannot_exceed_the_amount_due(payer, write):
+    write()
+    with acting_as(SYSTEM), pytest.raises(ValidationError):
+        billing_payments.record_payment(payer.invoice, "248.01", "2026-11-30")
+    assert payments_of(payer.invoice.id) == []

@@ -28,6 +28,7 @@ def record_payment(
     currency: str | Currency | None = None,
     provider: str | None = None,
     provider_reference: str | None = None,
+    received: bool = False,
 ) -> Payment:
     """Records a payment of ``amount`` (in the invoice's currency; ``currency``, when given,
     must be that one) on an issued invoice. Refuses drafts, cancelled invoices, credit notes,
@@ -35,12 +36,15 @@ def record_payment(
     due. Raises :class:`ValidationError` naming ``amount``, ``paid_at``, ``method``,
     ``reference`` or ``currency``; nothing is written then. An online payment names its
     ``provider`` and the provider's reference, unique per provider (a second row with the same
-    reference fails at the flush with ``IntegrityError``)."""
+    reference fails at the flush with ``IntegrityError``). ``received`` is money a provider has
+    taken already (an online payment): it is recorded even when the invoice was settled
+    meanwhile or it is more than is due, so the books show every payment; the excess is an
+    overpayment (a negative amount due) for staff to refund or carry over."""
     # Serialise payments on one invoice (a row lock on PostgreSQL) and read its current amounts.
     lock_invoice(invoice.id)
-    _check_payable(invoice)
+    _check_payable(invoice, settled_ok=received)
     value, day, clean_method, clean_reference = _clean_payment(
-        invoice, amount, paid_at, method, reference, currency
+        invoice, amount, paid_at, method, reference, currency, capped=not received
     )
     payment = Payment(
         invoice=invoice,
@@ -99,8 +103,9 @@ def record_refund(
     return payment
 
 
-def _check_payable(invoice: Invoice) -> None:
-    """Raises :class:`ConflictError` unless ``invoice`` is an issued, open invoice."""
+def _check_payable(invoice: Invoice, *, settled_ok: bool = False) -> None:
+    """Raises :class:`ConflictError` unless ``invoice`` is an issued, open invoice (or, with
+    ``settled_ok``, an issued one already paid)."""
     if invoice.kind != "invoice":
         raise ConflictError(
             _("Payments are recorded on invoices, not on credit notes."),
@@ -111,7 +116,7 @@ def _check_payable(invoice: Invoice) -> None:
             _("Payments can only be recorded on issued invoices that are not cancelled."),
             code="invoice_not_payable",
         )
-    if invoice.status == "paid":
+    if invoice.status == "paid" and not settled_ok:
         raise ConflictError(_("This invoice is already paid."), code="invoice_paid")
 
 
@@ -122,13 +127,15 @@ def _clean_payment(
     method: str | None,
     reference: str | None,
     currency: str | Currency | None,
+    *,
+    capped: bool = True,
 ) -> tuple[Decimal, date, str | None, str | None]:
     """The checked amount, payment date, method and reference of a payment on ``invoice``;
     raises :class:`ValidationError` naming every bad field."""
     errors = Errors()
     places = invoice.currency.decimal_places
     value = parse_amount(amount, "amount", errors, positive=True, places=places)
-    if value is not None and value > invoice.amount_due:
+    if capped and value is not None and value > invoice.amount_due:
         errors.add("amount", _("The amount is more than the amount due."))
     day = parse_date(paid_at, "paid_at", errors)
     if day is None and "paid_at" not in errors.fields:

@@ -104,9 +104,10 @@ def _payment(event: PaymentReceived, provider: str) -> Outcome:
                 event.reference,
                 provider=provider,
                 provider_reference=event.reference,
+                received=True,
             )
         )
-    except DomainError as exc:  # paid meanwhile, or more than is due now: staff refund it
+    except DomainError as exc:  # a cancelled invoice: staff refund it at the provider
         return _refused("payment", event.reference, exc.message)
     if payment is None:
         return Outcome("repeat")
