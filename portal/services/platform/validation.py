@@ -11,6 +11,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import get_territory_currencies, list_currencies
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.i18n import LANGUAGES
@@ -114,13 +115,36 @@ def iso_currencies() -> frozenset[str]:
     return frozenset(current & set(list_currencies()))
 
 
+#: Spellings of yes and no every locale accepts (forms, the API, imports).
+_YES = frozenset({"1", "true", "yes", "on", "y"})
+_NO = frozenset({"0", "false", "no", "off", "n", ""})
+
+
+def yes_no_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Every spelling of yes and of no: the codes above and the yes/no that a CSV export writes
+    in each shipped language (so a file exported in German imports again)."""
+    yes, no = set(_YES), set(_NO)
+    for code in LANGUAGES:
+        with force_locale(code):
+            yes.add(_("yes").strip().lower())
+            no.add(_("no").strip().lower())
+    if yes & no:  # a translation that says yes in one language and no in another
+        raise RuntimeError(f"ambiguous yes/no words: {sorted(yes & no)}")
+    return frozenset(yes), frozenset(no)
+
+
 def boolean(data: Mapping[str, Any], field: str, errors: Errors, default: bool) -> bool:
     value = data.get(field, default)
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "y"):
-        return True
-    if isinstance(value, str) and value.lower() in ("0", "false", "no", "off", "n", ""):
-        return False
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        yes, no = yes_no_words()
+        if word in yes or word in no:
+            return word in yes
     errors.add(field, _("Must be yes or no."))
     return default
