@@ -59,7 +59,7 @@ def test_due_activity_reminds_its_assignee_once_in_their_language(
     html = de.get_body(preferencelist=("html",)).get_content()
     # In German (the greeting is translated already; the new sentences get their German
     # with the translation of the release).
-    assert text.startswith(f"Hallo {german.name},")
+    assert text.startswith(f"Guten Tag {german.name},")  # the shared greeting, formal German
     assert (
         db.session.scalar(
             select(OutboxEmail.language).where(OutboxEmail.recipient == "hans@example.com")
