@@ -58,6 +58,7 @@ from portal.admin import (  # noqa: E402,F401
     customers,
     dashboard,
     document_links,
+    document_picker,
     estimates,
     helpers,
     invoices,

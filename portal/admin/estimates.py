@@ -17,15 +17,16 @@ from werkzeug.wrappers import Response
 from portal.admin import bp
 from portal.admin.billing_forms import DraftKind, EstimateForm, draft_page
 from portal.admin.helpers import PER_PAGE, current_staff
-from portal.admin.invoices import document_action, document_locale
+from portal.admin.invoices import document_action, document_locale, zip_file
 from portal.auth import permission_required
 from portal.extensions import db
 from portal.i18n import LANGUAGES
 from portal.models import ESTIMATE_STATUSES, Customer, Estimate, Invoice
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
-from portal.services.billing import document_links
+from portal.services.billing import document_links, exports
 from portal.services.billing import estimates as estimate_service
+from portal.services.billing import search as document_search
 from portal.services.billing.drafts import save_estimate_draft
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
@@ -68,10 +69,19 @@ def estimate_list() -> ResponseReturnValue:
         except ValueError:
             continue
         stmt = stmt.where(getattr(Estimate.issue_date, op)(day))
+    q = document_search.clean_query(args.get("q"))
+    found = document_search.matches(Estimate, q)
+    if found is not None:
+        stmt = stmt.where(found)
     stmt = stmt.order_by(Estimate.issue_date.desc().nulls_first(), Estimate.id.desc())
     page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
-        "admin/estimates/list.html", page=page, status=status, customer=customer, today=today
+        "admin/estimates/list.html",
+        page=page,
+        status=status,
+        customer=customer,
+        q=q,
+        today=today,
     )
 
 
@@ -191,3 +201,16 @@ def estimate_duplicate(estimate_id: int) -> ResponseReturnValue:
 @permission_required("estimates.delete")
 def estimate_delete(estimate_id: int) -> ResponseReturnValue:
     return _act(estimate_id, billing.delete_draft, lambda doc: _("The draft was deleted."))
+
+
+@bp.get("/customers/<int:customer_id>/estimates.zip")
+@permission_required(*VIEW)
+def estimate_export_zip(customer_id: int) -> ResponseReturnValue:
+    customer = get_customer_or_404(customer_id, current_staff(), "estimates")
+    statuses = [s for s in request.args.getlist("status") if s]
+    try:
+        data = exports.estimates_zip(customer, statuses)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".estimate_list", customer=customer.id))
+    return zip_file(data, _("Estimates"), customer)

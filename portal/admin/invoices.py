@@ -30,6 +30,7 @@ from portal.models import INVOICE_STATUSES, Customer, Estimate, Invoice
 from portal.services import billing
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
 from portal.services.billing import document_links, exports, payments, statements
+from portal.services.billing import search as document_search
 from portal.services.billing.drafts import save_invoice_draft
 from portal.services.billing.totals import compute_totals
 from portal.services.errors import DomainError
@@ -106,6 +107,10 @@ def invoice_list() -> ResponseReturnValue:
     currency = args.get("currency", "")[:3]
     if currency:
         stmt = stmt.where(Invoice.currency.has(code=currency))
+    q = document_search.clean_query(args.get("q"))
+    found = document_search.matches(Invoice, q)
+    if found is not None:
+        stmt = stmt.where(found)
     stmt = stmt.order_by(Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
     page = db.paginate(stmt, page=page_number(), per_page=PER_PAGE, error_out=False)
     customer = (
@@ -124,6 +129,7 @@ def invoice_list() -> ResponseReturnValue:
         due_start=due_start,
         due_end=due_end,
         currency=currency,
+        q=q,
         today=date.today(),
     )
 
@@ -329,16 +335,22 @@ def invoice_payment(invoice_id: int) -> ResponseReturnValue:
 def invoice_export_zip(customer_id: int) -> ResponseReturnValue:
     customer = get_customer_or_404(customer_id, current_staff(), "invoices")
     statuses = [s for s in request.args.getlist("status") if s]
+    kind = request.args.get("kind") if request.args.get("kind") == "credit_note" else None
     try:
-        data = exports.invoices_zip(customer, statuses)
+        data = exports.invoices_zip(customer, statuses, kind=kind)
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for(".customer_card", customer_id=customer.id, tab="invoices"))
+    return zip_file(data, _("Credit notes") if kind else _("Invoices"), customer)
+
+
+def zip_file(data: bytes, title: str, customer: Customer) -> Response:
+    """A ZIP export as a download named after ``title`` and the customer's number."""
     return send_file(
         io.BytesIO(data),
         mimetype="application/zip",
         as_attachment=True,
-        download_name=file_name(_("Invoices"), customer.number, extension="zip"),
+        download_name=file_name(title, customer.number, extension="zip"),
         max_age=0,
     )
 

@@ -31,7 +31,9 @@ from portal.api.schemas import (
 
 class InvoiceQuery(ListQuery):
     customer_id: Id | None = None
-    status: Literal["draft", "unpaid", "partially_paid", "paid", "cancelled"] | None = None
+    status: Literal["draft", "unpaid", "partially_paid", "paid", "cancelled", "credited"] | None = (
+        None
+    )
 
 
 class EstimateQuery(ListQuery):

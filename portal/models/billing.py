@@ -23,7 +23,8 @@ from portal.extensions import db
 from portal.models.base import Money, Percent, Quantity, TimestampMixin, UTCDateTime
 from portal.models.customers import Currency, Customer
 
-INVOICE_STATUSES = ("draft", "unpaid", "partially_paid", "paid", "cancelled")
+#: ``credited``: settled by credit notes that cover the whole total (not money received).
+INVOICE_STATUSES = ("draft", "unpaid", "partially_paid", "paid", "cancelled", "credited")
 ESTIMATE_STATUSES = ("draft", "sent", "accepted", "declined", "invoiced")
 INVOICE_KINDS = ("invoice", "credit_note")
 
@@ -101,6 +102,8 @@ class DocumentMixin(TimestampMixin):
     terms: Mapped[str | None] = mapped_column(Text)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     billing_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The customer's shipping address when issued/sent (empty: none, or a draft).
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))

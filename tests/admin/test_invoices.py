@@ -533,7 +533,7 @@ def test_credit_note_and_duplicate(staff_client, make_invoice):
     page = client.get(f"/admin/invoices/{note.id}").get_data(as_text=True)
     assert "Credit note" in page and invoice.number in page
     client.post(f"/admin/invoices/{note.id}/issue")
-    assert reload(note).number == "CN-000001" and reload(invoice).status == "paid"
+    assert reload(note).number == "CN-000001" and reload(invoice).status == "credited"
     listing = client.get("/admin/invoices?kind=credit_note").get_data(as_text=True)
     assert "CN-000001" in listing and invoice.number not in listing
 

@@ -399,7 +399,7 @@ def test_full_credit_note_has_its_own_series_and_settles_the_invoice(save, act, 
     assert note.total == invoice.total
     act(billing.issue_invoice, note)
     assert note.number == "CN-000001" and note.status == "paid"
-    assert (invoice.status, invoice.amount_due) == ("paid", Decimal("0.00"))
+    assert (invoice.status, invoice.amount_due) == ("credited", Decimal("0.00"))
     assert invoice.number == "INV-000001"
     with pytest.raises(ConflictError):
         act(billing.cancel_invoice, invoice)

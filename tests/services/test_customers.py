@@ -317,15 +317,20 @@ def test_currency_can_change_before_the_first_invoice(make_customer, usd, write)
     assert db.session.get(Customer, customer.id).currency.code == "USD"
 
 
-def test_currency_can_change_with_only_an_estimate(make_customer, make_estimate, usd, write):
+def test_currency_cannot_change_with_only_an_estimate(make_customer, make_estimate, usd, write):
+    """Issue 17: estimates lock the currency too (Perfex: "if there are transactions")."""
     customer = make_customer("Acme Oy")
     make_estimate(customer)
 
     write()
-    customers.update_customer(customer, {"currency": "USD"})
-    db.session.commit()
+    with pytest.raises(ValidationError) as caught:
+        customers.update_customer(customer, {"currency": "USD"})
+    db.session.rollback()
 
-    assert db.session.get(Customer, customer.id).currency.code == "USD"
+    assert caught.value.fields == {
+        "currency": "The currency cannot change: this customer already has estimates."
+    }
+    assert db.session.get(Customer, customer.id).currency.code != "USD"
 
 
 def test_currency_cannot_change_once_the_customer_has_an_invoice(

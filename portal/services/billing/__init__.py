@@ -33,13 +33,14 @@ from portal.i18n import locale_of
 from portal.models import Contact, Estimate, EstimateLine, Invoice, InvoiceLine, OutboxEmail
 from portal.models.base import as_decimal, utcnow
 from portal.services.billing import document_links, numbering
+from portal.services.billing.addresses import shipping_address
 from portal.services.billing.drafts import flush, lock_invoice, parse_lines
 from portal.services.billing.totals import recalculate
 from portal.services.errors import ConflictError, ValidationError
 from portal.services.platform import email, settings
 from portal.services.platform.validation import Errors
 
-ISSUED_STATUSES = ("unpaid", "partially_paid", "paid")
+ISSUED_STATUSES = ("unpaid", "partially_paid", "paid", "credited")
 
 
 def add_months(start: date, months: int, anchor_day: int | None = None) -> date:
@@ -66,10 +67,15 @@ def credited_total(invoice: Invoice, exclude_id: int | None = None) -> Decimal:
     return as_decimal(db.session.scalar(stmt))
 
 
-def settle_status(invoice: Invoice) -> None:
-    """``unpaid``, ``partially_paid`` or ``paid`` from ``amount_paid`` (payments plus credit)."""
+def settle_status(invoice: Invoice, credited: Decimal | None = None) -> None:
+    """``unpaid``, ``partially_paid`` or ``paid`` from ``amount_paid`` (payments plus credit);
+    ``credited`` when issued credit notes (``credited``: their total, read when not given)
+    cover the whole total, whatever was paid besides."""
     if invoice.amount_paid >= invoice.total:
-        invoice.status = "paid"
+        if credited is None:
+            credited = credited_total(invoice)
+        fully_credited = invoice.total > 0 and credited >= invoice.total
+        invoice.status = "credited" if fully_credited else "paid"
     elif invoice.amount_paid > 0:
         invoice.status = "partially_paid"
     else:
@@ -84,14 +90,15 @@ def _apply_credit_note(note: Invoice) -> None:
         raise ConflictError(
             _("The credited invoice is not issued or was cancelled."), code="credit_invalid"
         )
-    if credited_total(invoice, exclude_id=note.id) + note.total > invoice.total:
+    credited = credited_total(invoice, exclude_id=note.id) + note.total
+    if credited > invoice.total:
         raise ConflictError(
             _("Credit notes cannot credit more than the invoice total."), code="credit_too_high"
         )
     applied = min(note.total, invoice.total - invoice.amount_paid)
     if applied > 0:
         invoice.amount_paid += applied
-        settle_status(invoice)
+    settle_status(invoice, credited)
     note.amount_paid = note.total
     note.status = "paid"
 
@@ -112,6 +119,7 @@ def issue_invoice(invoice: Invoice, today: date | None = None) -> Invoice:
         days=int(settings.get("invoice_due_days"))
     )
     invoice.billing_address = invoice.customer.billing_address()
+    invoice.shipping_address = shipping_address(invoice.customer)
     recalculate(invoice)
     invoice.amount_paid = invoice.amount_paid or Decimal(0)
     invoice.status = "paid" if invoice.total <= 0 else "unpaid"
@@ -137,6 +145,7 @@ def send_estimate(estimate: Estimate, today: date | None = None) -> Estimate:
         days=int(settings.get("estimate_valid_days"))
     )
     estimate.billing_address = estimate.customer.billing_address()
+    estimate.shipping_address = shipping_address(estimate.customer)
     recalculate(estimate)
     estimate.status = "sent"
     estimate.sent_at = utcnow()

@@ -1,5 +1,5 @@
-"""Exports of billing documents: a customer's invoices as a ZIP of PDFs, a statement of
-account as CSV."""
+"""Exports of billing documents: a customer's invoices, credit notes or estimates as a ZIP of
+PDFs, a statement of account as CSV."""
 
 from __future__ import annotations
 
@@ -17,33 +17,56 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.i18n import csv_delimiter, locale_of, number_for_input
-from portal.models import INVOICE_STATUSES, Customer, Invoice
+from portal.models import ESTIMATE_STATUSES, INVOICE_STATUSES, Customer, Estimate, Invoice
 from portal.services.billing import pdf
 from portal.services.billing.statements import Statement
 from portal.services.errors import ValidationError
 
 
-def invoices_zip(
-    customer: Customer, statuses: Iterable[str] | None = None, locale: str | None = None
-) -> bytes:
-    """A ZIP of the PDFs of ``customer``'s invoices and credit notes whose status is one of
-    ``statuses`` (all when empty; ``overdue`` is derived from the due date), in ``locale``
-    (default: the language of the customer's primary contact). PDFs come from the cache when
-    the documents did not change."""
-    wanted = [s for s in (statuses or []) if s]
-    unknown = sorted(set(wanted) - {*INVOICE_STATUSES, "overdue"})
+def _check_statuses(wanted: list[str], known: Iterable[str]) -> None:
+    unknown = sorted(set(wanted) - set(known))
     if unknown:
         message = _("Unknown status: %(names)s.", names=", ".join(unknown)[:200])
         raise ValidationError(message, fields={"status": message})
-    if locale is None:
-        primary = customer.primary_contact
-        locale = locale_of(primary) if primary is not None else locale_of(customer)
+
+
+def _locale(customer: Customer, locale: str | None) -> str:
+    if locale is not None:
+        return locale
+    primary = customer.primary_contact
+    return locale_of(primary) if primary is not None else locale_of(customer)
+
+
+def _zip(documents: Iterable[Invoice | Estimate], locale: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for document in documents:
+            data, _etag = pdf.cached_pdf(document, locale)
+            archive.writestr(pdf.pdf_filename(document, locale), data)
+    return buffer.getvalue()
+
+
+def invoices_zip(
+    customer: Customer,
+    statuses: Iterable[str] | None = None,
+    locale: str | None = None,
+    kind: str | None = None,
+) -> bytes:
+    """A ZIP of the PDFs of ``customer``'s invoices and credit notes (only one ``kind`` when
+    given) whose status is one of ``statuses`` (all when empty; ``overdue`` is derived from the
+    due date), in ``locale`` (default: the language of the customer's primary contact). PDFs
+    come from the cache when the documents did not change."""
+    wanted = [s for s in (statuses or []) if s]
+    _check_statuses(wanted, (*INVOICE_STATUSES, "overdue"))
+    locale = _locale(customer, locale)
     stmt = (
         select(Invoice)
         .where(Invoice.customer_id == customer.id)
         .options(selectinload(Invoice.lines), selectinload(Invoice.payments))
         .order_by(Invoice.issue_date.is_(None), Invoice.issue_date, Invoice.id)
     )
+    if kind is not None:
+        stmt = stmt.where(Invoice.kind == kind)
     if wanted:
         conditions = [Invoice.status.in_([s for s in wanted if s != "overdue"])]
         if "overdue" in wanted:  # derived: open and past the due date
@@ -54,12 +77,29 @@ def invoices_zip(
                 )
             )
         stmt = stmt.where(or_(*conditions))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for invoice in db.session.scalars(stmt):
-            data, _etag = pdf.cached_pdf(invoice, locale)
-            archive.writestr(pdf.pdf_filename(invoice, locale), data)
-    return buffer.getvalue()
+    return _zip(db.session.scalars(stmt), locale)
+
+
+def estimates_zip(
+    customer: Customer, statuses: Iterable[str] | None = None, locale: str | None = None
+) -> bytes:
+    """A ZIP of the PDFs of ``customer``'s estimates whose status is one of ``statuses`` (all
+    when empty; ``expired`` is derived from the expiry date), as :func:`invoices_zip`."""
+    wanted = [s for s in (statuses or []) if s]
+    _check_statuses(wanted, (*ESTIMATE_STATUSES, "expired"))
+    locale = _locale(customer, locale)
+    stmt = (
+        select(Estimate)
+        .where(Estimate.customer_id == customer.id)
+        .options(selectinload(Estimate.lines))
+        .order_by(Estimate.issue_date.is_(None), Estimate.issue_date, Estimate.id)
+    )
+    if wanted:
+        conditions = [Estimate.status.in_([s for s in wanted if s != "expired"])]
+        if "expired" in wanted:  # derived: sent and past the expiry date
+            conditions.append(and_(Estimate.status == "sent", Estimate.expiry_date < date.today()))
+        stmt = stmt.where(or_(*conditions))
+    return _zip(db.session.scalars(stmt), locale)
 
 
 def _spreadsheet_text(value: str) -> str:

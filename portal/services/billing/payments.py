@@ -118,6 +118,8 @@ def _check_payable(invoice: Invoice, *, settled_ok: bool = False) -> None:
         )
     if invoice.status == "paid" and not settled_ok:
         raise ConflictError(_("This invoice is already paid."), code="invoice_paid")
+    if invoice.status == "credited" and not settled_ok:
+        raise ConflictError(_("This invoice is fully credited."), code="invoice_credited")
 
 
 def _clean_payment(

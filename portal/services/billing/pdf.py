@@ -35,6 +35,7 @@ from portal.extensions import db
 from portal.i18n import LANGUAGES, default_locale, file_name, locale_of
 from portal.models import Estimate, Invoice
 from portal.services.billing import pdf_worker
+from portal.services.billing.addresses import distinct_shipping, shipping_address
 from portal.services.billing.pdf_worker import StaticFilesFetcher
 from portal.services.billing.statements import Statement
 from portal.services.billing.totals import compute_totals
@@ -130,6 +131,13 @@ def _document_context(document: Invoice | Estimate) -> dict[str, Any]:
         "doc": document,
         "currency": document.currency,
         "address": address,
+        # An issued document prints its snapshot (empty: there was none), a draft the current one.
+        "shipping": distinct_shipping(
+            address,
+            document.shipping_address
+            if document.billing_address
+            else shipping_address(document.customer),
+        ),
         "lines": list(zip(document.lines, totals.line_nets, strict=True)),
         "taxes": totals.taxes,
         "totals": totals,

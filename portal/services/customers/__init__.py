@@ -65,6 +65,10 @@ def has_invoices(customer_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(Invoice.customer_id == customer_id))))
 
 
+def has_estimates(customer_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(Estimate.customer_id == customer_id))))
+
+
 def _resolve_currency(value: Any, errors: Errors) -> Currency | None:
     if isinstance(value, Currency):
         return value
@@ -168,13 +172,18 @@ def _check_vat_number(customer: Customer, errors: Errors) -> None:
 
 
 def _apply_currency(customer: Customer, value: Any, errors: Errors) -> None:
-    """The currency, which cannot change once the customer has invoices."""
+    """The currency, which cannot change once the customer has invoices or estimates."""
     currency = _resolve_currency(value, errors)
     if currency is not None and currency.id != customer.currency_id:
         if customer.id is not None and has_invoices(customer.id):
             errors.add(
                 "currency",
                 _("The currency cannot change: this customer already has invoices."),
+            )
+        elif customer.id is not None and has_estimates(customer.id):
+            errors.add(
+                "currency",
+                _("The currency cannot change: this customer already has estimates."),
             )
         else:
             customer.currency = currency
@@ -319,6 +328,7 @@ __all__ = [
     "default_currency",
     "delete_customer",
     "has_documents",
+    "has_estimates",
     "has_invoices",
     "set_active",
     "update_customer",

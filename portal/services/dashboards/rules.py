@@ -1,13 +1,14 @@
 """One rule for what counts as invoiced, paid, outstanding and overdue: every dashboard figure,
 chart and report builds its SQL from these expressions, so the numbers agree everywhere.
 
-- **Invoiced**: issued documents (status ``unpaid``, ``partially_paid`` or ``paid``; drafts and
-  cancelled invoices never count) at their total including tax, on their issue date. Credit
-  notes count negative, on their own issue date.
+- **Invoiced**: issued documents (status ``unpaid``, ``partially_paid``, ``paid`` or
+  ``credited``; drafts and cancelled invoices never count) at their total including tax, on
+  their issue date. Credit notes count negative, on their own issue date.
 - **Paid**: payments received (``Payment`` rows) on their payment date. A credit note applied to
   an invoice settles it but is not a payment: it shows as a negative invoiced amount instead.
 - **Outstanding**: open invoices (``unpaid``, ``partially_paid``) at ``total - amount_paid``
-  (``amount_paid`` holds payments and applied credit notes). A credit note is never outstanding.
+  (``amount_paid`` holds payments and applied credit notes). A credit note is never outstanding,
+  nor is a ``credited`` invoice (settled by credit notes, which are no payment either).
 - **Overdue**: outstanding with a due date before today; its age is the days past the due date.
 
 Amounts are never added across currencies: every aggregation groups by currency.
@@ -26,7 +27,7 @@ from portal.models import INVOICE_STATUSES, Currency, Invoice
 from portal.models.base import Money, as_decimal
 from portal.services.billing.money import round_money
 
-ISSUED = ("unpaid", "partially_paid", "paid")
+ISSUED = ("unpaid", "partially_paid", "paid", "credited")
 OPEN = ("unpaid", "partially_paid")
 
 #: The aging buckets, by days past the due date: not yet due, 1-30, 31-60, 61-90, over 90.

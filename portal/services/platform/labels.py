@@ -24,6 +24,7 @@ def _invoice() -> dict[str, str]:
         "paid": pgettext("invoice", "Paid"),
         "cancelled": pgettext("invoice", "Cancelled"),
         "overdue": pgettext("invoice", "Overdue"),
+        "credited": pgettext("invoice", "Credited"),
     }
 
 
@@ -35,6 +36,8 @@ def _credit_note() -> dict[str, str]:
         "paid": pgettext("credit note", "Paid"),
         "cancelled": pgettext("credit note", "Cancelled"),
         "overdue": pgettext("credit note", "Overdue"),
+        # A credit note is never credited itself; the key keeps the tables alike.
+        "credited": pgettext("credit note", "Credited"),
     }
 
 
