@@ -59,49 +59,39 @@ class CurrencyMonths:
         return sum((m.paid for m in self.months), Decimal(0))
 
 
-def movements(scope: ColumnElement[bool] | None, start: date, end: date) -> Subquery:
-    """Every issued invoice and credit note by issue date, and every payment by payment date,
-    from ``start`` to ``end`` (inclusive), for the invoices ``scope`` admits (``None``: all),
-    as rows of (customer_id, currency_id, day, invoiced, credited, paid)."""
-    documents = select(
-        Invoice.customer_id.label("customer_id"),
-        Invoice.currency_id.label("currency_id"),
-        Invoice.issue_date.label("day"),
-        rules.invoice_amount().label("invoiced"),
-        rules.credit_amount().label("credited"),
-        rules.ZERO.label("paid"),
-    ).where(rules.issued(), Invoice.issue_date >= start, Invoice.issue_date <= end)
-    payments = select(
-        Payment.invoice_id,  # replaced by the invoice's customer below when scoped
-        Payment.currency_id,
-        Payment.paid_at,
-        rules.ZERO,
-        rules.ZERO,
-        Payment.amount,
-    ).where(Payment.paid_at >= start, Payment.paid_at <= end)
+def movements(
+    scope: ColumnElement[bool] | None, start: date, end: date, by: str = "day"
+) -> Subquery:
+    """Invoiced and credited (issued invoices and credit notes by issue date) and paid
+    (payments by payment date) from ``start`` to ``end`` inclusive, for the invoices ``scope``
+    admits (``None``: all), summed per currency and ``by`` (``"day"`` or ``"customer"``) in
+    each of the two branches of a ``UNION ALL``; rows of (key, currency_id, invoiced,
+    credited, paid), a key at most twice (once per branch)."""
+    if by == "customer":
+        scope = true() if scope is None else scope  # a payment's customer is its invoice's
+        document_key, payment_key = Invoice.customer_id, Invoice.customer_id
+    else:
+        document_key, payment_key = Invoice.issue_date, Payment.paid_at
+    documents = (
+        select(
+            document_key.label("key"),
+            Invoice.currency_id.label("currency_id"),
+            func.sum(rules.invoice_amount()).label("invoiced"),
+            func.sum(rules.credit_amount()).label("credited"),
+            rules.ZERO.label("paid"),
+        )
+        .where(rules.issued(), Invoice.issue_date >= start, Invoice.issue_date <= end)
+        .group_by(document_key, Invoice.currency_id)
+    )
+    payments = (
+        select(payment_key, Payment.currency_id, rules.ZERO, rules.ZERO, func.sum(Payment.amount))
+        .where(Payment.paid_at >= start, Payment.paid_at <= end)
+        .group_by(payment_key, Payment.currency_id)
+    )
     if scope is not None:
         documents = documents.where(scope)
-        payments = (
-            payments.with_only_columns(
-                Invoice.customer_id,
-                Payment.currency_id,
-                Payment.paid_at,
-                rules.ZERO,
-                rules.ZERO,
-                Payment.amount,
-            )
-            .join(Invoice, Invoice.id == Payment.invoice_id)
-            .where(scope)
-        )
+        payments = payments.join(Invoice, Invoice.id == Payment.invoice_id).where(scope)
     return union_all(documents, payments).subquery("movements")
-
-
-def customer_movements(scope: ColumnElement[bool] | None, start: date, end: date) -> Subquery:
-    """:func:`movements` where every row names its customer (payments joined to their
-    invoice even when nothing is scoped)."""
-    if scope is None:
-        scope = true()
-    return movements(scope, start, end)
 
 
 def sums(flows: Subquery) -> tuple[Any, Any, Any]:
@@ -118,9 +108,9 @@ def by_month(scope: ColumnElement[bool] | None, start: date, end: date) -> list[
     no date function per row). Currencies without any movement in the period are left out."""
     flows = movements(scope, start, end)
     rows = db.session.execute(
-        select(Currency, flows.c.day, *sums(flows))
+        select(Currency, flows.c.key, *sums(flows))
         .join(flows, flows.c.currency_id == Currency.id)
-        .group_by(Currency.id, flows.c.day)
+        .group_by(Currency.id, flows.c.key)
         .order_by(Currency.code)
     ).all()
     found: dict[int, tuple[Currency, dict[int, list[Decimal]]]] = {}

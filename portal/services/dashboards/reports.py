@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, Subquery, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import (
@@ -175,10 +175,10 @@ def revenue_by_group(staff: Staff, start: date, end: date) -> list[RevenueRow]:
     """Per customer group and currency; customers without a group under "No group", a
     customer in two groups in both. The movements are summed per customer first, then per
     group (a customer's many rows meet the group table once)."""
-    flows = ledger.customer_movements(_scope_or_none(staff), start, end)
+    flows = ledger.movements(_scope_or_none(staff), start, end, by="customer")
     per_customer = (
-        select(flows.c.customer_id, flows.c.currency_id, *ledger.sums(flows))
-        .group_by(flows.c.customer_id, flows.c.currency_id)
+        select(flows.c.key.label("customer_id"), flows.c.currency_id, *ledger.sums(flows))
+        .group_by(flows.c.key, flows.c.currency_id)
         .subquery("per_customer")
     )
     stmt = (
@@ -211,12 +211,12 @@ def revenue_by_customer(
 ) -> Page[RevenueRow]:
     """Page ``number`` of the customers with invoices, credit notes or payments in the period,
     most invoiced (net) first; one statement (the names are joined to the page's rows only)."""
-    flows = ledger.customer_movements(_scope_or_none(staff), start, end)
+    flows = ledger.movements(_scope_or_none(staff), start, end, by="customer")
     invoiced, credited, paid = ledger.sums(flows)
     net = func.sum(flows.c.invoiced) - func.sum(flows.c.credited)
     grouped = (
         select(
-            flows.c.customer_id,
+            flows.c.key.label("customer_id"),
             flows.c.currency_id,
             invoiced,
             credited,
@@ -224,8 +224,8 @@ def revenue_by_customer(
             net.label("net"),
             func.count().over().label("rows"),
         )
-        .group_by(flows.c.customer_id, flows.c.currency_id)
-        .order_by(net.desc(), flows.c.customer_id)
+        .group_by(flows.c.key, flows.c.currency_id)
+        .order_by(net.desc(), flows.c.key)
     )
     page = grouped.limit(per_page).offset((number - 1) * per_page).subquery("page")
     rows = db.session.execute(
@@ -311,18 +311,20 @@ def payments_page(
     staff: Staff, start: date, end: date, number: int, per_page: int
 ) -> Page[Payment]:
     """Page ``number`` of the payments received in the period, newest first, with their invoice
-    and customer loaded (two statements)."""
-    where = (Payment.paid_at >= start, Payment.paid_at <= end, _scope(staff))
+    and customer (four statements: the page, its count, then the page's invoices and their
+    customers)."""
+    where = [Payment.paid_at >= start, Payment.paid_at <= end]
+    scope = ledger.staff_scope(staff)
+    stmt = select(Payment).where(*where)
+    count = select(func.count(Payment.id)).where(*where)
+    if scope is not None:
+        stmt = stmt.join(Invoice, Invoice.id == Payment.invoice_id).where(scope)
+        count = count.join(Invoice, Invoice.id == Payment.invoice_id).where(scope)
     stmt = (
-        select(Payment)
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .where(*where)
-        .options(joinedload(Payment.invoice).joinedload(Invoice.customer))
+        stmt.options(selectinload(Payment.invoice).selectinload(Invoice.customer))
         .order_by(Payment.paid_at.desc(), Payment.id.desc())
         .limit(per_page)
         .offset((number - 1) * per_page)
     )
-    total = db.session.scalar(
-        select(func.count(Payment.id)).join(Invoice, Invoice.id == Payment.invoice_id).where(*where)
-    )
-    return Page(list(db.session.scalars(stmt)), number, per_page, total or 0)
+    items = list(db.session.scalars(stmt))
+    return Page(items, number, per_page, db.session.scalar(count) or 0)
