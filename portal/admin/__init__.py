@@ -51,6 +51,8 @@ from portal.admin import (  # noqa: E402,F401
     account,
     activities,
     api_tokens,
+    classifications,
+    contacts_list,
     customer_admins,
     customer_files,
     customer_import,

@@ -29,6 +29,12 @@ class CustomerForm(FlaskForm):
     business_id = StringField(_l("Business ID"), validators=[Optional(), Length(max=32)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
+    email = EmailField(_l("Company email"), validators=[Optional(), Length(max=254)])
+    # Checked by the service (an active staff member, a name from the lists in Setup), so a
+    # member deactivated or a name removed meanwhile gets the service's message at the field.
+    account_owner_id = SelectField(_l("Account owner"), validate_choice=False)
+    industry = SelectField(_l("Industry"), validate_choice=False)
+    market_segment = SelectField(_l("Market segment"), validate_choice=False)
     billing_street = StringField(_l("Street"), validators=[Optional(), Length(max=255)])
     billing_zip = StringField(_l("Postal code"), validators=[Optional(), Length(max=32)])
     billing_city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
@@ -58,6 +64,10 @@ class CustomerForm(FlaskForm):
                 "business_id",
                 "phone",
                 "website",
+                "email",
+                "account_owner_id",
+                "industry",
+                "market_segment",
                 "remarks",
                 "currency",
                 "language",
@@ -87,7 +97,14 @@ class ContactForm(FlaskForm):
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
+    mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=64)])
+    fax = StringField(_l("Fax"), validators=[Optional(), Length(max=64)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=120)])
+    keywords_text = StringField(
+        _l("Keywords and roles (comma separated)"),
+        validators=[Optional(), Length(max=1000)],
+        render_kw={"list": "keyword-suggestions"},
+    )
     language = SelectField(_l("Language"), validate_choice=True)
     perm_invoices = BooleanField(_l("Invoices"))
     perm_estimates = BooleanField(_l("Estimates"))
@@ -100,8 +117,18 @@ class ContactForm(FlaskForm):
     def service_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             name: getattr(self, name).data or ""
-            for name in ("first_name", "last_name", "email", "phone", "position", "language")
+            for name in (
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "mobile",
+                "fax",
+                "position",
+                "language",
+            )
         }
+        data["keywords"] = self.keywords_text.data or ""
         data["permissions"] = [
             p
             for p in ("invoices", "estimates", "tickets", "company", "documents")

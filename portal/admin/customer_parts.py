@@ -19,7 +19,7 @@ from portal.auth import permission_required
 from portal.extensions import db
 from portal.models import Contact, Customer, CustomerAddress, Note
 from portal.services.access.staff import get_customer_or_404
-from portal.services.customers import contacts
+from portal.services.customers import contacts, keywords
 from portal.services.customers import records as customer_records
 from portal.services.errors import DomainError
 from portal.services.identity import sessions
@@ -70,6 +70,7 @@ def _contact_form(contact: Contact | None = None) -> ContactForm:
             form.send_welcome.data = True
         else:
             form.language.data = contact.language or ""
+            form.keywords_text.data = ", ".join(k.name for k in contact.keywords)
             for p in ("invoices", "estimates", "tickets", "company", "documents"):
                 getattr(form, f"perm_{p}").data = getattr(contact, f"can_{p}")
     return form
@@ -96,7 +97,11 @@ def contact_create(customer_id: int) -> ResponseReturnValue:
     if request.method == "POST":  # read again: a refused change was rolled back
         customer = get_customer_or_404(customer_id, current_staff())
     return render_template(
-        "admin/customers/contact_form.html", form=form, customer=customer, contact=None
+        "admin/customers/contact_form.html",
+        form=form,
+        customer=customer,
+        contact=None,
+        suggestions=keywords.suggestions(),
     )
 
 
@@ -124,7 +129,11 @@ def contact_edit(customer_id: int, contact_id: int) -> ResponseReturnValue:
         customer = get_customer_or_404(customer_id, current_staff())
         contact = _contact_of(customer, contact_id)
     return render_template(
-        "admin/customers/contact_form.html", form=form, customer=customer, contact=contact
+        "admin/customers/contact_form.html",
+        form=form,
+        customer=customer,
+        contact=contact,
+        suggestions=keywords.suggestions(),
     )
 
 

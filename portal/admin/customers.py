@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.admin import bp
 from portal.admin.activities import tab_context as activities_tab
+from portal.admin.classifications import fill_profile_choices
 from portal.admin.customer_forms import BulkForm, CustomerForm, QuickCustomerForm
 from portal.admin.helpers import current_staff
 from portal.admin.registry import create_form_step
@@ -23,17 +24,19 @@ from portal.auth import permission_required
 from portal.extensions import db
 from portal.i18n import file_name
 from portal.models import (
+    Contact,
     Currency,
     Customer,
     CustomerGroup,
     Estimate,
     Invoice,
+    Staff,
     TaxClass,
     Ticket,
 )
 from portal.services import customers
 from portal.services.access.staff import can_view, get_customer_or_404, scope_query
-from portal.services.customers import contacts, reference
+from portal.services.customers import contacts, financials, reference
 from portal.services.customers import import_export as customer_import
 from portal.services.customers import records as customer_records
 from portal.services.customers.search import SORTS, CustomerFilter, filtered, ordered, search
@@ -55,6 +58,7 @@ TABS = (
     "activities",
     "notes",
     "files",
+    "financials",
     "activity",
 )
 
@@ -71,7 +75,8 @@ def _filter_from_args() -> CustomerFilter:
     )
 
 
-def _fill_choices(form: CustomerForm) -> None:
+def _fill_choices(form: CustomerForm, customer: Customer | None = None) -> None:
+    fill_profile_choices(form, customer, fill=request.method == "GET" and customer is not None)
     currencies = db.session.scalars(select(Currency).order_by(Currency.code)).all()
     form.currency.choices = [(c.code, f"{c.code} ({c.symbol})") for c in currencies]
     form.language.choices = language_choices(_("Default language"))
@@ -108,7 +113,9 @@ def customer_list() -> ResponseReturnValue:
 def customer_export() -> ResponseReturnValue:
     flt = _filter_from_args()
     stmt = ordered(filtered(current_staff(), flt), flt.sort).options(
-        selectinload(Customer.groups), selectinload(Customer.contacts)
+        selectinload(Customer.groups),
+        selectinload(Customer.contacts).selectinload(Contact.keywords),
+        selectinload(Customer.profile),
     )
 
     def rows() -> Any:
@@ -252,7 +259,7 @@ def customer_quick_create() -> ResponseReturnValue:
 def customer_edit(customer_id: int) -> ResponseReturnValue:
     customer = get_customer_or_404(customer_id, current_staff())
     form = CustomerForm(obj=customer)
-    _fill_choices(form)
+    _fill_choices(form, customer)
     if request.method == "GET":
         form.currency.data = customer.currency.code
         form.language.data = customer.language or ""
@@ -306,6 +313,23 @@ def customer_delete(customer_id: int) -> ResponseReturnValue:
 # -- the card -------------------------------------------------------------------------------
 
 
+def _tab_extras(customer: Customer, tab: str, me: Staff) -> dict[str, Any]:
+    """The Financials tab's figures (as ``me`` may see them); the names of who created and last
+    changed the customer, its contacts and addresses (on the tabs that show them); the contacts
+    tab's contacts with their keywords, in two statements (kept in the context so the card's
+    ``customer.contacts`` reuses them)."""
+    if tab == "financials":
+        return {"financials": financials.summary(customer.id, me)}
+    if tab not in ("profile", "contacts", "addresses"):
+        return {}
+    found = contacts.with_keywords(customer.id) if tab == "contacts" else []
+    rows = [customer, *customer.contacts, *customer.addresses]
+    names = customer_records.actor_names(
+        [ref for row in rows for ref in (row.created_by, row.updated_by)]
+    )
+    return {"actor_names": names, "contacts": found}
+
+
 @bp.get("/customers/<int:customer_id>")
 @permission_required("customers.view", "customers.view_own")
 def customer_card(customer_id: int) -> ResponseReturnValue:
@@ -357,12 +381,13 @@ def customer_card(customer_id: int) -> ResponseReturnValue:
 
         context["notes"] = customer_records.notes(customer.id)
         context["note_form"] = NoteForm()
-    elif tab == "activities":
-        context.update(activities_tab(customer))
     elif tab == "files":
         from portal.admin.customer_files import tab_context
 
         context.update(tab_context(customer))
+    elif tab == "activities":
+        context.update(activities_tab(customer))
     elif tab == "activity":
         context["activity"] = customer_records.activity(customer.id)
+    context.update(_tab_extras(customer, tab, me))
     return render_template("admin/customers/card.html", **context)

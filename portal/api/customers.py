@@ -29,13 +29,14 @@ from portal.services.platform import email
 
 CUSTOMER_FIELDS = (
     "id", "number", "company_name", "vat_number", "business_id", "vat_checked_at", "vat_valid",
-    "phone", "website",
+    "phone", "website", "email",
     "billing_street", "billing_city", "billing_zip", "billing_state", "billing_country",
     "shipping_street", "shipping_city", "shipping_zip", "shipping_state", "shipping_country",
     "language", "tax_class_id", "remarks", "is_active", "created_at", "updated_at",
 )  # fmt: skip
 CONTACT_FIELDS = (
-    "id", "customer_id", "first_name", "last_name", "email", "phone", "position", "language",
+    "id", "customer_id", "first_name", "last_name", "email", "phone", "mobile", "fax",
+    "position", "language",
     "is_active", "is_primary", "created_at", "updated_at",
 )  # fmt: skip
 
@@ -45,6 +46,9 @@ def customer_out(customer: Customer) -> CustomerOut:
         **{name: getattr(customer, name) for name in CUSTOMER_FIELDS},
         currency=customer.currency.code,
         groups=[group.name for group in customer.groups],
+        account_owner_id=customer.account_owner.id if customer.account_owner else None,
+        industry=customer.industry.name if customer.industry else None,
+        market_segment=customer.market_segment.name if customer.market_segment else None,
         invoice_fields=list(customer.invoice_fields or []),
     )
 
@@ -53,6 +57,7 @@ def contact_out(contact: Contact) -> ContactOut:
     return ContactOut(
         **{name: getattr(contact, name) for name in CONTACT_FIELDS},
         permissions=contact.permissions,
+        keywords=[k.name for k in contact.keywords],
     )
 
 
@@ -72,7 +77,7 @@ def _customer(id: int) -> Customer:
     description="Look up by business keys with `number` or `vat_number`.",
 )  # fmt: skip
 def list_customers(query: CustomerQuery) -> Any:
-    stmt = select(Customer).options(selectinload(Customer.groups))
+    stmt = select(Customer).options(selectinload(Customer.groups), selectinload(Customer.profile))
     if query.number is not None:
         stmt = stmt.where(Customer.number == query.number.strip())
     if query.vat_number is not None:
@@ -128,7 +133,11 @@ def delete_customer(id: int) -> Any:
 )  # fmt: skip
 def list_contacts(id: int, query: ListQuery) -> Any:
     customer = _customer(id)
-    stmt = select(Contact).where(Contact.customer_id == customer.id)
+    stmt = (
+        select(Contact)
+        .where(Contact.customer_id == customer.id)
+        .options(selectinload(Contact.keywords))
+    )
     return paginate(stmt, query, Contact, contact_out)
 
 

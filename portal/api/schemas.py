@@ -133,6 +133,14 @@ class CustomerFields(RequestModel):
     )
     phone: Str64 | None = None
     website: Str255 | None = None
+    email: Email254 | None = Field(None, description="The company's general email address")
+    account_owner_id: Id | None = Field(
+        None, description="The staff member responsible for the customer (an active one)"
+    )
+    industry: Name120 | None = Field(None, description="A name from the industries in Setup")
+    market_segment: Name120 | None = Field(
+        None, description="A name from the market segments in Setup"
+    )
     billing_street: Str255 | None = None
     billing_city: Str120 | None = None
     billing_zip: Str32 | None = None
@@ -171,6 +179,10 @@ class CustomerOut(ResponseModel):
     vat_valid: bool | None = Field(description="Its result")
     phone: str | None
     website: str | None
+    email: str | None
+    account_owner_id: int | None
+    industry: str | None
+    market_segment: str | None
     billing_street: str | None
     billing_city: str | None
     billing_zip: str | None
@@ -200,9 +212,17 @@ class ContactFields(RequestModel):
     last_name: Name120 = None
     email: Email254 = None
     phone: Str64 | None = None
+    mobile: Str64 | None = None
+    fax: Str64 | None = None
     position: Str120 | None = None
+    keywords: list[Name60] = Field(
+        None,
+        max_length=20,
+        description='Keywords and roles, e.g. ["newsletter", "decision maker"]; stored trimmed '
+        "and in lower case. Replaces the contact's keywords.",
+    )
     language: Str8 | None = Field(None, description="Empty: the customer's language")
-    permissions: list[Permission] = Field(None, max_length=4)  # type: ignore[assignment]
+    permissions: list[Permission] = Field(None, max_length=len(CONTACT_PERMISSIONS))  # type: ignore[assignment]
     is_active: bool = None  # type: ignore[assignment]
     is_primary: bool = None  # type: ignore[assignment]
 
@@ -227,7 +247,10 @@ class ContactOut(ResponseModel):
     last_name: str
     email: str
     phone: str | None
+    mobile: str | None
+    fax: str | None
     position: str | None
+    keywords: list[str]
     language: str | None
     permissions: list[str]
     is_active: bool

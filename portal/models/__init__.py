@@ -14,6 +14,13 @@ from portal.models.billing import (
     Payment,
 )
 from portal.models.checkouts import PaymentCheckout
+from portal.models.classifications import (
+    ContactKeyword,
+    CustomerProfile,
+    Industry,
+    MarketSegment,
+    contact_keyword_links,
+)
 from portal.models.contact_security import ContactRecoveryCode
 from portal.models.customer_files import CUSTOMER_FILE_KINDS, CustomerFile
 from portal.models.customers import (
@@ -61,19 +68,23 @@ __all__ = [
     "AuditLog",
     "CalendarToken",
     "Contact",
+    "ContactKeyword",
     "ContactRecoveryCode",
     "Currency",
     "Customer",
     "CustomerAddress",
     "CustomerFile",
     "CustomerGroup",
+    "CustomerProfile",
     "CustomerSearchToken",
     "DocumentLink",
     "Estimate",
     "EstimateLine",
     "IdempotencyKey",
+    "Industry",
     "Invoice",
     "InvoiceLine",
+    "MarketSegment",
     "Note",
     "NumberSequence",
     "OutboxEmail",
@@ -93,6 +104,7 @@ __all__ = [
     "UserSession",
     "Webhook",
     "WebhookDelivery",
+    "contact_keyword_links",
     "customer_admins",
     "customer_group_members",
 ]

@@ -27,6 +27,12 @@ from portal.extensions import db
 from portal.models.base import Percent, TimestampMixin, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from portal.models.classifications import (
+        ContactKeyword,
+        CustomerProfile,
+        Industry,
+        MarketSegment,
+    )
     from portal.models.staff import Staff
 
 CONTACT_PERMISSIONS = ("invoices", "estimates", "tickets", "company", "documents")
@@ -129,6 +135,8 @@ class Customer(TimestampMixin, db.Model):
     vat_valid: Mapped[bool | None] = mapped_column(Boolean)
     phone: Mapped[str | None] = mapped_column(String(64))
     website: Mapped[str | None] = mapped_column(String(255))
+    #: The company's general email address (contacts have their own).
+    email: Mapped[str | None] = mapped_column(String(254))
 
     billing_street: Mapped[str | None] = mapped_column(String(255))
     billing_city: Mapped[str | None] = mapped_column(String(120))
@@ -154,6 +162,10 @@ class Customer(TimestampMixin, db.Model):
 
     currency: Mapped[Currency] = relationship(lazy="joined")
     tax_class: Mapped[TaxClass | None] = relationship()
+    #: Account owner, industry and market segment (a row only once one is set).
+    profile: Mapped[CustomerProfile | None] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", passive_deletes=True
+    )
     groups: Mapped[list[CustomerGroup]] = relationship(
         secondary=customer_group_members, order_by=CustomerGroup.name
     )
@@ -174,6 +186,18 @@ class Customer(TimestampMixin, db.Model):
     @property
     def primary_contact(self) -> Contact | None:
         return next((c for c in self.contacts if c.is_primary), None)
+
+    @property
+    def account_owner(self) -> Staff | None:
+        return self.profile.account_owner if self.profile else None
+
+    @property
+    def industry(self) -> Industry | None:
+        return self.profile.industry if self.profile else None
+
+    @property
+    def market_segment(self) -> MarketSegment | None:
+        return self.profile.market_segment if self.profile else None
 
     def billing_address(self) -> dict[str, str | None]:
         return {
@@ -244,6 +268,8 @@ class Contact(TimestampMixin, db.Model):
     #: Stored lower-cased; unique among contacts; the portal login.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(64))
+    mobile: Mapped[str | None] = mapped_column(String(64))
+    fax: Mapped[str | None] = mapped_column(String(64))
     position: Mapped[str | None] = mapped_column(String(120))
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Empty means "the customer's language".
@@ -266,6 +292,9 @@ class Contact(TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
+    keywords: Mapped[list[ContactKeyword]] = relationship(
+        secondary="contact_keyword_links", order_by="ContactKeyword.name"
+    )
 
     def __repr__(self) -> str:
         return f"<Contact {self.email}>"

@@ -21,6 +21,9 @@ STAFF_PAGES = [
     "/admin/reports/aging",
     "/admin/reports/revenue",
     "/admin/reports/payments",
+    "/admin/contacts",
+    "/admin/industries",
+    "/admin/segments",
 ]
 CONTACT_PAGES = [
     "/clients/",
@@ -272,6 +275,43 @@ def test_activities_tab_has_no_violations(
         (f"/admin/customers/{customer_id}?tab=activities", "admin-activities"),
         (f"/admin/customers/{customer_id}/activities/new", "admin-activity-form"),
         ("/admin/account/calendar", None),
+    ):
+        page.goto(live_url + path)
+        _assert_clean(page, path)
+        if name:
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{shot}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_financials_tab_and_contact_list_have_no_violations(
+    live_url, browser_page_factory, make_contact, make_staff, make_currency, width
+):
+    from datetime import date
+
+    from tests.card.test_financials import usd_invoice
+    from tests.dashboards.conftest import credit, invoice, pay
+
+    staff = make_staff()
+    make_currency("USD", "$", 2)
+    ann = make_contact(first_name="Aino", last_name="Virtanen", keywords=["newsletter"])
+    customer = ann.customer
+    make_contact(customer, first_name="Bo", last_name="Berg", keywords=["decision maker"])
+    paid = invoice(customer, "1000.00", date(2025, 3, 1), date(2025, 3, 31))
+    pay(paid, "1000.00", date(2025, 3, 28))
+    partly = invoice(customer, "500.00", date(2026, 2, 1), date(2026, 3, 1))
+    credit(partly, "120.00", date(2026, 2, 10))
+    pay(partly, "200.00", date(2026, 2, 20))
+    pay(usd_invoice(customer, "2400.00", date(2026, 6, 1)), "400.00", date(2026, 6, 12))
+    page = browser_page_factory(width=width)
+    _sign_in(page, live_url, "admin", staff.email)
+    shot = "desktop" if width > 800 else "phone"
+    for path, name in (
+        (f"/admin/customers/{customer.id}?tab=financials", "admin-financials"),
+        (f"/admin/customers/{customer.id}?tab=contacts", None),
+        ("/admin/contacts?keyword=newsletter", None),
+        ("/admin/contacts", "admin-contacts"),
+        (f"/admin/customers/{customer.id}/contacts/{ann.id}", None),
+        (f"/admin/customers/{customer.id}/edit", None),
     ):
         page.goto(live_url + path)
         _assert_clean(page, path)

@@ -20,6 +20,7 @@ from portal.models import (
     TaxClass,
 )
 from portal.services.billing import numbering
+from portal.services.customers import reference
 from portal.services.customers.registry import numbers as registry_numbers
 from portal.services.errors import ConflictError, ValidationError
 from portal.services.identity import sessions
@@ -219,6 +220,9 @@ def _apply(customer: Customer, data: Mapping[str, Any], errors: Errors, creating
             setattr(customer, key, validation.country(data, key, errors))
     if "language" in data:
         customer.language = validation.language(data, "language", errors)
+    if "email" in data:
+        customer.email = validation.email(data, "email", errors) if data["email"] else None
+    reference.apply_profile(customer, data, errors)
     if "is_active" in data:
         customer.is_active = validation.boolean(data, "is_active", errors, True)
     if "invoice_fields" in data:

@@ -14,9 +14,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import CONTACT_PERMISSIONS, Contact, Customer
+from portal.services.customers import keywords
 from portal.services.errors import ValidationError
 from portal.services.identity import sessions
 from portal.services.platform import validation
@@ -46,9 +48,13 @@ def _apply(contact: Contact, data: Mapping[str, Any], errors: Errors, creating: 
                 errors.add("email", _("Another contact already uses this email address."))
             else:
                 contact.email = email
-    for key, max_length in (("phone", 64), ("position", 120)):
+    for key, max_length in (("phone", 64), ("mobile", 64), ("fax", 64), ("position", 120)):
         if key in data:
             setattr(contact, key, validation.text(data, key, errors, max_length=max_length))
+    if "keywords" in data:
+        names = keywords.parse(data["keywords"], errors)
+        if names is not None:
+            contact.keywords = keywords.resolve(names)
     if "language" in data:
         contact.language = validation.language(data, "language", errors)
     if "permissions" in data:
@@ -178,3 +184,14 @@ def delete_contact(contact: Contact) -> None:
 
 def find_by_email(email: str) -> Contact | None:
     return db.session.scalar(select(Contact).where(Contact.email == email.strip().lower()))
+
+
+def with_keywords(customer_id: int) -> list[Contact]:
+    """A customer's contacts with their keywords loaded (two statements, any number)."""
+    return list(
+        db.session.scalars(
+            select(Contact)
+            .where(Contact.customer_id == customer_id)
+            .options(selectinload(Contact.keywords))
+        )
+    )

@@ -46,8 +46,17 @@ COLUMNS = (
     "contact_last_name",
     "contact_email",
     "contact_phone",
+    "contact_mobile",
+    "contact_fax",
+    "contact_keywords",
+    "email",
+    "account_owner",
+    "industry",
+    "market_segment",
 )
 CUSTOMER_KEYS = COLUMNS[:13]
+#: Customer columns after the contact's; ``account_owner`` is the staff member's email.
+PROFILE_KEYS = ("email", "account_owner", "industry", "market_segment")
 MAX_ROWS = 10000
 
 
@@ -143,6 +152,9 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
 
 def _customer_data(row: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {k: row[k] for k in CUSTOMER_KEYS if k in row}
+    for key in PROFILE_KEYS:
+        if key in row:
+            data["account_owner_id" if key == "account_owner" else key] = row[key]
     if "groups" in row:
         data["groups"] = [
             g.strip() for g in row["groups"].replace(";", ",").split(",") if g.strip()
@@ -203,6 +215,7 @@ def _run(rows: Iterable[dict[str, str]]) -> Result:
                 _import_contact(customer, row)
         except DomainError as exc:
             for name, message in (exc.fields or {"row": exc.message}).items():
+                name = "account_owner" if name == "account_owner_id" else name
                 result.errors.append(RowError(index, name, message))
     return result
 
@@ -216,8 +229,11 @@ def _import_contact(customer: Customer, row: dict[str, str]) -> None:
         "last_name": row.get("contact_last_name", ""),
         "email": email,
     }
-    if row.get("contact_phone"):
-        data["phone"] = row["contact_phone"]
+    for key in ("phone", "mobile", "fax"):
+        if row.get(f"contact_{key}"):
+            data[key] = row[f"contact_{key}"]
+    if row.get("contact_keywords"):
+        data["keywords"] = row["contact_keywords"].replace(";", ",")
     existing = contacts.find_by_email(email) if email else None
     try:
         if existing is not None and existing.customer_id == customer.id:
@@ -264,6 +280,10 @@ EXPORT_COLUMNS = (
     "contact_last_name",
     "contact_email",
     "contact_phone",
+    "contact_mobile",
+    "contact_fax",
+    "contact_keywords",
+    *PROFILE_KEYS,
 )
 
 
@@ -307,6 +327,13 @@ def export_csv(customers_iter: Iterable[Customer], locale: str | None = None) ->
                 primary.last_name if primary else "",
                 primary.email if primary else "",
                 (primary.phone or "") if primary else "",
+                (primary.mobile or "") if primary else "",
+                (primary.fax or "") if primary else "",
+                ", ".join(k.name for k in primary.keywords) if primary else "",
+                customer.email or "",
+                customer.account_owner.email if customer.account_owner else "",
+                customer.industry.name if customer.industry else "",
+                customer.market_segment.name if customer.market_segment else "",
             ]
         )
         yield _safe(flush(), delimiter)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import (
     AuditLog,
+    Contact,
     Customer,
     CustomerAddress,
     Note,
@@ -25,7 +26,11 @@ from portal.services.platform.validation import Errors
 def save_address(
     customer: Customer, address: CustomerAddress | None, data: Mapping[str, Any]
 ) -> CustomerAddress:
-    """Adds or changes an additional address; ``is_headquarters`` moves the headquarters."""
+    """Adds or changes an additional address; ``is_headquarters`` moves the headquarters. The
+    customer's first address becomes its headquarters."""
+    first = address is None and not db.session.scalar(
+        select(CustomerAddress.id).where(CustomerAddress.customer_id == customer.id).limit(1)
+    )
     address = address or CustomerAddress(customer_id=customer.id, is_headquarters=False)
     errors = Errors()
     with db.session.no_autoflush:
@@ -37,7 +42,7 @@ def save_address(
                 setattr(address, key, validation.text(data, key, errors, max_length=length))
         if "country" in data:
             address.country = validation.country(data, "country", errors)
-        headquarters = validation.boolean(data, "is_headquarters", errors, False)
+        headquarters = validation.boolean(data, "is_headquarters", errors, False) or first
     if errors.fields:
         if address.id is not None:
             db.session.expire(address)
@@ -101,6 +106,30 @@ def delete_note(note: Note) -> None:
 
 
 # -- activity -------------------------------------------------------------------------------
+
+
+def actor_names(refs: Iterable[str | None]) -> dict[str, str]:
+    """Display names of actor references (``staff:3``, ``contact:7``, ``api:2``, ``system``) as
+    the ``created_by`` and ``updated_by`` columns hold them: one query per kind of actor."""
+    ids: dict[str, set[int]] = {"staff": set(), "contact": set()}
+    for ref in filter(None, refs):
+        kind, _sep, number = ref.partition(":")
+        if kind in ids and number.isdigit():
+            ids[kind].add(int(number))
+    names = (
+        {
+            f"staff:{pk}": name
+            for pk, name in db.session.execute(
+                select(Staff.id, Staff.name).where(Staff.id.in_(ids["staff"]))
+            )
+        }
+        if ids["staff"]
+        else {}
+    )
+    if ids["contact"]:
+        for contact in db.session.scalars(select(Contact).where(Contact.id.in_(ids["contact"]))):
+            names[f"contact:{contact.id}"] = contact.full_name
+    return names
 
 
 def activity(customer_id: int, limit: int = 100) -> list[AuditLog]:

@@ -1,5 +1,6 @@
-"""Reference data the customers use: groups, tax rates and tax classes (currencies have their
-own module). Deleting one that is in use is refused with the reason."""
+"""Reference data the customers use: groups, industries, market segments, tax rates and tax
+classes (currencies have their own module), and the customer's profile (account owner,
+industry, segment). Deleting one that is in use is refused with the reason."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from portal.extensions import db
 from portal.models import (
     Customer,
     CustomerGroup,
+    CustomerProfile,
     EstimateLine,
+    Industry,
     InvoiceLine,
+    MarketSegment,
+    Staff,
     TaxClass,
     TaxRate,
     customer_group_members,
@@ -198,3 +203,110 @@ def delete_tax_class(tax_class: TaxClass) -> None:
         )
     db.session.delete(tax_class)
     db.session.flush()
+
+
+# -- industries and market segments -----------------------------------------------------------
+
+
+def save_named(model: type[Industry | MarketSegment], obj: Any, data: Mapping[str, Any]) -> Any:
+    """Adds or renames an industry or a market segment (names unique, case-insensitive)."""
+    obj = obj or model()
+    errors = Errors()
+    with db.session.no_autoflush:
+        _name(obj, data, errors)
+    if errors.fields and obj.id is not None:
+        db.session.expire(obj)
+    errors.raise_if_any()
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def _profile_column(model: type[Industry | MarketSegment]) -> Any:
+    return CustomerProfile.industry_id if model is Industry else CustomerProfile.market_segment_id
+
+
+def usage_counts(model: type[Industry | MarketSegment]) -> dict[int, int]:
+    """How many customers use each industry (or segment), by its id: one ``GROUP BY``."""
+    column = _profile_column(model)
+    return {
+        key: count
+        for key, count in db.session.execute(
+            select(column, func.count()).where(column.is_not(None)).group_by(column)
+        ).all()
+    }
+
+
+def delete_named(obj: Industry | MarketSegment) -> None:
+    """Deletes an industry or segment; refused while a customer uses it."""
+    column = _profile_column(type(obj))
+    count = db.session.scalar(select(func.count()).where(column == obj.id)) or 0
+    if count:
+        raise ConflictError(
+            ngettext(
+                "%(name)s cannot be deleted: %(num)d customer uses it.",
+                "%(name)s cannot be deleted: %(num)d customers use it.",
+                count,
+                name=obj.name,
+            ),
+            code="in_use",
+        )
+    db.session.delete(obj)
+    db.session.flush()
+
+
+def _find_named(model: type[Industry | MarketSegment], value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return db.session.get(model, value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return db.session.get(model, int(value))
+    if isinstance(value, str):
+        return db.session.scalar(
+            select(model).where(func.lower(model.name) == value.strip().lower())
+        )
+    return None
+
+
+def _find_owner(value: Any) -> Staff | None:
+    """A staff member by id (or by email, as the import gives it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return db.session.get(Staff, value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return db.session.get(Staff, int(value))
+    if isinstance(value, str) and "@" in value:
+        return db.session.scalar(select(Staff).where(Staff.email == value.strip().lower()))
+    return None
+
+
+def apply_profile(customer: Customer, data: Mapping[str, Any], errors: Errors) -> None:
+    """The account owner (``account_owner_id``: an active staff member), ``industry`` and
+    ``market_segment`` (an id or a name from the lists kept in Setup); only keys present are
+    changed, an empty value clears."""
+    keys = [k for k in ("account_owner_id", "industry", "market_segment") if k in data]
+    if not keys:
+        return
+    profile = customer.profile or CustomerProfile()
+    for key in keys:
+        value = data[key]
+        if value in (None, ""):
+            setattr(profile, "account_owner" if key == "account_owner_id" else key, None)
+        elif key == "account_owner_id":
+            owner = _find_owner(value)
+            if owner is None or not owner.is_active:
+                errors.add(key, _("Choose an active staff member."))
+            else:
+                profile.account_owner = owner
+        else:
+            model = Industry if key == "industry" else MarketSegment
+            found = _find_named(model, value)
+            if found is None:
+                errors.add(key, _("Choose one from the list."))
+            else:
+                setattr(profile, key, found)
+    if errors.fields:
+        if customer.profile is not None:
+            db.session.expire(customer.profile)
+    elif customer.profile is None and (
+        profile.account_owner or profile.industry or profile.market_segment
+    ):
+        customer.profile = profile
