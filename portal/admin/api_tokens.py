@@ -31,6 +31,7 @@ class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     read = BooleanField(_l("Read (GET)"), default=True)
     write = BooleanField(_l("Write (POST, PATCH, DELETE)"), default=True)
+    invoices = BooleanField(_l("Invoice documents (PDF)"), default=False)
 
 
 class WebhookForm(FlaskForm):
@@ -101,7 +102,7 @@ def api_token_create() -> ResponseReturnValue:
     form = TokenForm()
 
     def create() -> dict[str, Any]:
-        scopes = [s for s in ("read", "write") if getattr(form, s).data]
+        scopes = [s for s in ("read", "write", "invoices") if getattr(form, s).data]
         token, raw = api_tokens.create_token(form.name.data or "", scopes)
         return {"new_token": raw, "new_token_name": token.name}
 

@@ -46,6 +46,7 @@ class SettingsForm(FlaskForm):
     credit_note_prefix = StringField(_l("Credit note number prefix"), validators=[Length(max=12)])
     customer_prefix = StringField(_l("Customer number prefix"), validators=[Length(max=12)])
     registration_enabled = BooleanField(_l("Clients may register in the portal"))
+    registration_mode = SelectField(_l("Registration in the portal"), validate_choice=False)
     default_language = SelectField(_l("Default language"), validate_choice=True)
     require_staff_2fa = BooleanField(_l("Require two-factor sign-in for all staff"))
     online_payment_minimum = StringField(

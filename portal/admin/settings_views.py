@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -10,6 +10,7 @@ from portal.admin import bp
 from portal.admin.forms import SettingsForm
 from portal.auth import permission_required
 from portal.services.errors import ValidationError
+from portal.services.identity import registrations
 from portal.services.payments import provider as providers
 from portal.services.platform import company, settings
 from portal.web.forms import language_choices
@@ -19,8 +20,14 @@ from portal.web.unit_of_work import show_errors
 def _form() -> SettingsForm:
     values = settings.get_all()
     values["default_language"] = values.get("default_language") or ""
+    values["registration_mode"] = registrations.mode()
     form = SettingsForm(data={k: values.get(k) for k in company.EDITABLE})
     form.default_language.choices = language_choices(_("Server default"))
+    form.registration_mode.choices = [
+        ("off", _("Off: only staff create portal accounts")),
+        ("open", _("Open: anyone may register")),
+        ("approval", _("With approval: staff approve each new registration")),
+    ]
     return form
 
 
@@ -48,7 +55,10 @@ def settings_save() -> ResponseReturnValue:
         upload = form.logo.data
         logo = (upload.filename or "", upload.read()) if upload and upload.filename else None
         try:
-            company.save(form.data, logo, bool(form.remove_logo.data))
+            data = dict(form.data)
+            if "registration_mode" not in request.form:  # a form of before the modes
+                data["registration_mode"] = None
+            company.save(data, logo, bool(form.remove_logo.data))
         except ValidationError as exc:
             show_errors(form, exc)
         else:

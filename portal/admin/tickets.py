@@ -29,6 +29,7 @@ from portal.models import (
 from portal.services import tickets as ticket_service
 from portal.services.access.staff import get_customer_or_404, get_scoped_or_404, scope_query
 from portal.services.errors import DomainError
+from portal.services.tickets import about as ticket_about
 from portal.services.tickets import attachments
 from portal.web.pages import page_number
 from portal.web.unit_of_work import fail, show_errors
@@ -52,6 +53,10 @@ class TicketUpdateForm(FlaskForm):
     status = SelectField(_l("Status"), validate_choice=False)
     priority = SelectField(_l("Priority"), validate_choice=False)
     assigned_staff_id = SelectField(_l("Assigned to"), validate_choice=False)
+
+
+class AboutForm(FlaskForm):
+    about = SelectField(_l("About"), validate_choice=False)
 
 
 def _checked_files(form_field: MultipleFileField) -> list[attachments.CheckedFile]:
@@ -170,12 +175,18 @@ def _detail(ticket: Ticket, reply_form: ReplyForm | None = None) -> str:
         )
         .order_by(TicketMessage.created_at, TicketMessage.id)
     ).all()
+    about_form = AboutForm(formdata=None)
+    about_form.about.choices = ticket_about.choices(ticket)
+    about_form.about.data = ticket_about.choice_of(ticket)
     return render_template(
         "admin/tickets/detail.html",
         ticket=ticket,
         messages=messages,
         reply_form=reply_form or ReplyForm(),
         update_form=update_form,
+        about=ticket_about.document(ticket),
+        about_link=ticket_about.for_staff(ticket, current_staff()),
+        about_form=about_form,
     )
 
 
@@ -234,6 +245,23 @@ def ticket_update(ticket_id: int) -> ResponseReturnValue:
             fail(exc)
         else:
             flash(_("The ticket was updated."), "success")
+    return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/about")
+@permission_required("tickets.edit")
+def ticket_set_about(ticket_id: int) -> ResponseReturnValue:
+    """Sets or changes the invoice or estimate the ticket is about (or clears it)."""
+    ticket = _ticket(ticket_id)
+    form = AboutForm()
+    if form.validate_on_submit():
+        try:
+            changed = ticket_about.set_about(ticket, form.about.data)
+        except DomainError as exc:
+            fail(exc)
+        else:
+            if changed:
+                flash(_("The ticket was updated."), "success")
     return redirect(url_for(".ticket_detail", ticket_id=ticket_id))
 
 

@@ -108,6 +108,7 @@ from portal.api import (  # noqa: E402,F401
     finance,
     openapi,
     registry,
+    sync,
     tickets,
     webhooks,
 )

@@ -51,6 +51,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: A response that is not JSON (``application/pdf``): the handler returns a ``Response``.
+    produces: str | None = None
 
     @property
     def path(self) -> str:
@@ -206,8 +208,11 @@ def _run(op: Operation, handler: Callable[..., Any], path_args: dict[str, Any]) 
             kwargs["body"] = body
         with acting_as(Actor("api", token.id, token.name)):
             result = handler(**kwargs)
-        data, status = result if isinstance(result, tuple) else (result, op.status)
-        response = json_response(data, status)
+        if isinstance(result, Response):
+            response = result
+        else:
+            data, status = result if isinstance(result, tuple) else (result, op.status)
+            response = json_response(data, status)
     except ApiError as exc:
         db.session.rollback()
         response = error_response(exc.status, exc.code, exc.message, exc.fields)
@@ -274,8 +279,11 @@ def operation(
     query: type[pydantic.BaseModel] | None = None,
     errors: tuple[int, ...] = (),
     description: str = "",
+    scope: str | None = None,
+    produces: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Registers an API route and records it for the OpenAPI document."""
+    """Registers an API route and records it for the OpenAPI document. ``scope`` replaces the
+    default (``read`` for GET, ``write`` for the rest), e.g. ``invoices`` for documents."""
     from portal.api import bp
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -286,13 +294,14 @@ def operation(
             endpoint=f"api.{endpoint}",
             summary=summary,
             tag=tag,
-            scope=READ if method == "GET" else WRITE,
+            scope=scope or (READ if method == "GET" else WRITE),
             body=body,
             response=response,
             status=status or (201 if method == "POST" and response is not None else 200),
             query=query,
             errors=errors,
             description=description or (handler.__doc__ or "").strip(),
+            produces=produces,
         )
         if method == "DELETE":
             op.status = 204

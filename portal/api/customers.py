@@ -23,13 +23,14 @@ from portal.api.schemas import (
 from portal.extensions import db
 from portal.models import Contact, Customer
 from portal.services import customers
-from portal.services.customers import contacts
+from portal.services.customers import contacts, search
 from portal.services.customers.registry.numbers import vat_lookup_form
+from portal.services.integration import customer_sync
 from portal.services.platform import email
 
 CUSTOMER_FIELDS = (
     "id", "number", "company_name", "vat_number", "business_id", "vat_checked_at", "vat_valid",
-    "phone", "website", "email",
+    "phone", "website", "email", "external_id",
     "billing_street", "billing_city", "billing_zip", "billing_state", "billing_country",
     "shipping_street", "shipping_city", "shipping_zip", "shipping_state", "shipping_country",
     "language", "tax_class_id", "remarks", "is_active", "created_at", "updated_at",
@@ -74,10 +75,16 @@ def _customer(id: int) -> Customer:
 @operation(
     "GET", "/customers", summary="List customers", tag="customers", query=CustomerQuery,
     response=Page[CustomerOut], errors=(422,),
-    description="Look up by business keys with `number` or `vat_number`.",
+    description="Look up by business keys with `number`, `vat_number` or `external_id`; "
+    "search with `q` as in the admin's customer list.",
 )  # fmt: skip
 def list_customers(query: CustomerQuery) -> Any:
     stmt = select(Customer).options(selectinload(Customer.groups), selectinload(Customer.profile))
+    matches = search.matching_ids(query.q) if query.q is not None else None
+    if matches is not None:
+        stmt = stmt.where(Customer.id.in_(matches))
+    if query.external_id is not None:
+        stmt = stmt.where(Customer.external_id == query.external_id.strip())
     if query.number is not None:
         stmt = stmt.where(Customer.number == query.number.strip())
     if query.vat_number is not None:
@@ -92,7 +99,10 @@ def list_customers(query: CustomerQuery) -> Any:
     response=CustomerOut, errors=(409, 422),
 )  # fmt: skip
 def create_customer(body: CustomerCreate) -> Any:
-    return customer_out(customers.create_customer(body.model_dump(exclude_unset=True))), 201
+    customer = customers.create_customer(body.model_dump(exclude_unset=True))
+    if "external_id" in body.model_fields_set:
+        customer_sync.set_external_id(customer, body.external_id)
+    return customer_out(customer), 201
 
 
 @operation(
@@ -110,8 +120,10 @@ def get_customer(id: int) -> Any:
     "has invoices; the number never changes.",
 )  # fmt: skip
 def update_customer(id: int, body: CustomerUpdate) -> Any:
-    customer = _customer(id)
-    return customer_out(customers.update_customer(customer, body.model_dump(exclude_unset=True)))
+    customer = customers.update_customer(_customer(id), body.model_dump(exclude_unset=True))
+    if "external_id" in body.model_fields_set:
+        customer_sync.set_external_id(customer, body.external_id)
+    return customer_out(customer)
 
 
 @operation(

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from portal.api.schemas import (
     MAX_ID,
     Amount,
     CurrencyCode,
+    Email254,
     Id,
     ListQuery,
     Name32,
@@ -21,7 +23,9 @@ from portal.api.schemas import (
     Quantity,
     RequestModel,
     ResponseModel,
+    Str32,
     Str60,
+    Str120,
     Str255,
     Str10000,
 )
@@ -102,9 +106,29 @@ class PaymentSummary(ResponseModel):
     reference: str | None
 
 
+class InvoiceCustomer(ResponseModel):
+    """The customer as the finance system books it."""
+
+    id: int
+    number: str
+    name: str = Field(description="The company name")
+    vat_number: str | None
+    external_id: str | None = Field(description="The finance system's own key")
+
+
+class InvoiceContact(ResponseModel):
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None
+
+
 class InvoiceOut(ResponseModel):
     id: int
     customer_id: int
+    customer: InvoiceCustomer
+    contact: InvoiceContact | None = Field(description="The customer's primary contact")
     kind: Literal["invoice", "credit_note"]
     number: str | None
     status: str
@@ -158,16 +182,57 @@ class ProcessedIn(RequestModel):
     reference: Name120 = Field(description="The finance system's reference")
 
 
+class SaleQuery(ListQuery):
+    status: Literal["paid", "unpaid"] | None = None
+    invoice_number: Str32 | None = None
+    customer_id: Id | None = None
+    reference: Str120 | None = None
+
+
 class SaleIn(RequestModel):
     invoice_number: Name32
-    reference: Name120
+    reference: Name120 = Field(description="The finance system's reference of the sale")
     amount: Amount
     currency: CurrencyCode
-    paid_at: date
+    status: Literal["paid", "unpaid"] = Field(
+        "paid", description="`unpaid` records the sale without a payment"
+    )
+    paid_at: date | None = Field(
+        None, validate_default=True, description="Required when `status` is `paid`"
+    )
+    due_date: date | None = Field(None, description="The finance system's due date")
     method: Str60 | None = Field(None, description='Defaults to "finance"')
+
+    @field_validator("paid_at")
+    @classmethod
+    def _paid_at_when_paid(cls, value: date | None, info: ValidationInfo) -> date | None:
+        """``paid_at`` is required for a paid sale (reported with the other fields' errors)."""
+        if value is None and info.data.get("status", "paid") == "paid":
+            raise PydanticCustomError("missing", "Field required")
+        return value
 
 
 class SaleOut(ResponseModel):
+    id: int
+    invoice_id: int
+    invoice_number: str
+    amount: str
+    currency: str
+    status: Literal["paid", "unpaid"]
+    due_date: date | None
+    paid_at: date | None
+    method: str | None
+    reference: str
+    payment_id: int | None
+    invoice_status: str
+    amount_due: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentEventOut(ResponseModel):
+    """The ``data`` of a ``payment.created`` webhook."""
+
     id: int
     invoice_id: int
     invoice_number: str
@@ -179,3 +244,8 @@ class SaleOut(ResponseModel):
     invoice_status: str
     amount_due: str
     created_at: datetime
+
+
+class ContactQuery(ListQuery):
+    email: Email254 | None = Field(None, description="Only the contact with this email")
+    customer_id: Id | None = None

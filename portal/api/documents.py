@@ -15,7 +15,9 @@ from portal.api.document_schemas import (
     EstimateCreate,
     EstimateOut,
     EstimateQuery,
+    InvoiceContact,
     InvoiceCreate,
+    InvoiceCustomer,
     InvoiceOut,
     InvoiceQuery,
     InvoiceUpdate,
@@ -23,7 +25,7 @@ from portal.api.document_schemas import (
     PaymentSummary,
 )
 from portal.api.schemas import Page
-from portal.models import Estimate, Invoice
+from portal.models import Contact, Customer, Estimate, Invoice
 from portal.services import billing
 from portal.services.billing.drafts import save_estimate_draft, save_invoice_draft
 
@@ -50,11 +52,35 @@ def _places(value: Any) -> int:
     return max(-exponent, 0)
 
 
+def _customer(customer: Customer) -> InvoiceCustomer:
+    return InvoiceCustomer(
+        id=customer.id,
+        number=customer.number,
+        name=customer.company_name,
+        vat_number=customer.vat_number,
+        external_id=customer.external_id,
+    )
+
+
+def _contact(contact: Contact | None) -> InvoiceContact | None:
+    if contact is None:
+        return None
+    return InvoiceContact(
+        id=contact.id,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        email=contact.email,
+        phone=contact.phone,
+    )
+
+
 def invoice_out(invoice: Invoice) -> InvoiceOut:
     places = invoice.currency.decimal_places
     return InvoiceOut(
         id=invoice.id,
         customer_id=invoice.customer_id,
+        customer=_customer(invoice.customer),
+        contact=_contact(invoice.customer.primary_contact),
         kind=invoice.kind,  # type: ignore[arg-type]
         number=invoice.number,
         status=invoice.status,
@@ -117,7 +143,11 @@ def estimate_out(estimate: Estimate) -> EstimateOut:
     )
 
 
-INVOICE_LOAD = (selectinload(Invoice.lines), selectinload(Invoice.payments))
+INVOICE_LOAD = (
+    selectinload(Invoice.lines),
+    selectinload(Invoice.payments),
+    selectinload(Invoice.customer).selectinload(Customer.contacts),
+)
 ESTIMATE_LOAD = (selectinload(Estimate.lines),)
 
 

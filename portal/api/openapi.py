@@ -54,6 +54,21 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return params
 
 
+def _success(op: Operation, names: dict[tuple[Any, str], Any]) -> dict[str, Any]:
+    """The answer of a successful call: JSON, a document (``produces``) or nothing."""
+    if op.produces is not None:
+        return {
+            "description": "OK",
+            "content": {op.produces: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    if op.response is not None:
+        return {
+            "description": "OK" if op.status == 200 else "Created",
+            "content": {"application/json": {"schema": names[(op.response, "serialization")]}},
+        }
+    return {"description": "Done"}
+
+
 def _operation(op: Operation, names: dict[tuple[Any, str], Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
         {
@@ -78,14 +93,7 @@ def _operation(op: Operation, names: dict[tuple[Any, str], Any]) -> dict[str, An
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
             }
         )
-    responses: dict[str, Any] = {}
-    if op.response is not None:
-        responses[str(op.status)] = {
-            "description": "OK" if op.status == 200 else "Created",
-            "content": {"application/json": {"schema": names[(op.response, "serialization")]}},
-        }
-    else:
-        responses[str(op.status)] = {"description": "Done"}
+    responses: dict[str, Any] = {str(op.status): _success(op, names)}
     error_ref = {"$ref": REF.format(model="ErrorBody")}
     codes = {401, 403, 429, *op.errors}
     if op.body is not None:

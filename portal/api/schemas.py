@@ -108,7 +108,13 @@ class ListQuery(BaseModel):
 
 
 class CustomerQuery(ListQuery):
+    q: Str120 | None = Field(
+        None,
+        description="Search words, as in the admin's customer list: name, number, VAT number, "
+        "city, country, contact name or email; every word must match",
+    )
     number: Str32 | None = Field(None, description="Look-up by customer number")
+    external_id: Str64 | None = Field(None, description="Look-up by the finance system's key")
     vat_number: Str64 | None = Field(None, description="Look-up by VAT number")
     is_active: bool | None = None
 
@@ -134,6 +140,9 @@ class CustomerFields(RequestModel):
     phone: Str64 | None = None
     website: Str255 | None = None
     email: Email254 | None = Field(None, description="The company's general email address")
+    external_id: Str64 | None = Field(
+        None, description="The finance system's own key, unique; empty clears it"
+    )
     account_owner_id: Id | None = Field(
         None, description="The staff member responsible for the customer (an active one)"
     )
@@ -180,6 +189,7 @@ class CustomerOut(ResponseModel):
     phone: str | None
     website: str | None
     email: str | None
+    external_id: str | None
     account_owner_id: int | None
     industry: str | None
     market_segment: str | None
@@ -279,10 +289,21 @@ class TicketMessageOut(ResponseModel):
     created_at: datetime
 
 
+class TicketAbout(ResponseModel):
+    """The invoice or estimate a ticket is about."""
+
+    kind: Literal["invoice", "estimate"]
+    id: int
+    number: str | None
+
+
 class TicketOut(ResponseModel):
     id: int
     customer_id: int
     contact_id: int | None
+    invoice_id: int | None
+    estimate_id: int | None
+    about: TicketAbout | None
     subject: str
     priority: str
     status: str

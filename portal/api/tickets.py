@@ -1,4 +1,5 @@
-"""Support tickets with their messages (read only): ``/tickets``, ``/tickets/{id}``."""
+"""Support tickets with their messages and the document they are about (read only):
+``/tickets``, ``/tickets/{id}``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.api.core import get_or_404, operation, paginate
-from portal.api.schemas import AttachmentOut, Page, TicketMessageOut, TicketOut, TicketQuery
+from portal.api.schemas import (
+    AttachmentOut,
+    Page,
+    TicketAbout,
+    TicketMessageOut,
+    TicketOut,
+    TicketQuery,
+)
 from portal.models import Ticket, TicketMessage
 
 
@@ -35,11 +43,22 @@ def _message(message: TicketMessage) -> TicketMessageOut:
     )
 
 
+def _about(ticket: Ticket) -> TicketAbout | None:
+    if ticket.invoice is not None:
+        return TicketAbout(kind="invoice", id=ticket.invoice.id, number=ticket.invoice.number)
+    if ticket.estimate is not None:
+        return TicketAbout(kind="estimate", id=ticket.estimate.id, number=ticket.estimate.number)
+    return None
+
+
 def ticket_out(ticket: Ticket) -> TicketOut:
     return TicketOut(
         id=ticket.id,
         customer_id=ticket.customer_id,
         contact_id=ticket.contact_id,
+        invoice_id=ticket.invoice_id,
+        estimate_id=ticket.estimate_id,
+        about=_about(ticket),
         subject=ticket.subject,
         priority=ticket.priority,
         status=ticket.status,
@@ -52,6 +71,8 @@ def ticket_out(ticket: Ticket) -> TicketOut:
 
 
 TICKET_LOAD = (
+    selectinload(Ticket.invoice),
+    selectinload(Ticket.estimate),
     selectinload(Ticket.messages).options(
         selectinload(TicketMessage.attachments),
         selectinload(TicketMessage.author_staff),

@@ -20,7 +20,7 @@ from portal.clients import LOCALE_KEY, bp, contact_required, current_contact, vi
 from portal.clients.forms import LanguageSwitchForm, RegisterForm
 from portal.services.errors import ValidationError
 from portal.services.identity import contact_accounts as portal_accounts
-from portal.services.identity import view_as
+from portal.services.identity import registrations, view_as
 from portal.services.platform import company, settings
 from portal.web import flows
 from portal.web.audiences import CONTACTS
@@ -79,7 +79,11 @@ def register() -> ResponseReturnValue:
         except ValidationError as exc:
             show_errors(form, exc)
         else:
-            return render_template("clients/register_done.html", email=form.email.data)
+            return render_template(
+                "clients/register_done.html",
+                email=form.email.data,
+                approval=registrations.mode() == "approval",
+            )
     status = 422 if request.method == "POST" else 200
     return render_template("clients/register.html", form=form), status
 

@@ -24,6 +24,7 @@ from portal.models import TICKET_STATUSES, Ticket
 from portal.services import tickets as ticket_service
 from portal.services.access import contacts as portal_scope
 from portal.services.errors import DomainError
+from portal.services.tickets import about as ticket_about
 from portal.services.tickets import attachments
 from portal.web.limits import contact_limited
 from portal.web.pages import page_number
@@ -77,7 +78,10 @@ def tickets() -> ResponseReturnValue:
 def ticket(id: int) -> ResponseReturnValue:
     found = portal_scope.ticket_for_contact_or_404(id, current_contact())
     messages = ticket_service.visible_messages(found, for_contact=True)
-    return render_template("clients/tickets/detail.html", ticket=found, messages=messages)
+    about = ticket_about.for_contact(found, current_contact())
+    return render_template(
+        "clients/tickets/detail.html", ticket=found, messages=messages, about=about
+    )
 
 
 def _about_choices() -> list[tuple[str, str]]:

@@ -36,6 +36,12 @@ from portal.models.customers import (
     customer_admins,
     customer_group_members,
 )
+from portal.models.finance import (
+    REGISTRATION_STATUSES,
+    SALE_STATUSES,
+    RegistrationRequest,
+    Sale,
+)
 from portal.models.links import DOCUMENT_LINK_KINDS, DocumentLink
 from portal.models.outbox import OutboxEmail
 from portal.models.registry import RegistryAnswer, RegistryReport
@@ -60,6 +66,8 @@ __all__ = [
     "DOCUMENT_LINK_KINDS",
     "ESTIMATE_STATUSES",
     "INVOICE_STATUSES",
+    "REGISTRATION_STATUSES",
+    "SALE_STATUSES",
     "TICKET_PRIORITIES",
     "TICKET_STATUSES",
     "WEBHOOK_EVENTS",
@@ -90,10 +98,12 @@ __all__ = [
     "OutboxEmail",
     "Payment",
     "PaymentCheckout",
+    "RegistrationRequest",
     "RegistryAnswer",
     "RegistryReport",
     "Role",
     "RolePermission",
+    "Sale",
     "Setting",
     "Staff",
     "TaxClass",

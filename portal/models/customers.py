@@ -137,6 +137,8 @@ class Customer(TimestampMixin, db.Model):
     website: Mapped[str | None] = mapped_column(String(255))
     #: The company's general email address (contacts have their own).
     email: Mapped[str | None] = mapped_column(String(254))
+    #: The finance system's own key for the customer (``PUT /customers/by-external-id/...``).
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     billing_street: Mapped[str | None] = mapped_column(String(255))
     billing_city: Mapped[str | None] = mapped_column(String(120))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import TimestampMixin, UTCDateTime, utcnow
-from portal.models.billing import in_clause
+from portal.models.billing import Estimate, Invoice, in_clause
 from portal.models.customers import Contact, Customer
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ class Ticket(TimestampMixin, db.Model):
     customer: Mapped[Customer] = relationship()
     contact: Mapped[Contact | None] = relationship()
     assigned_staff: Mapped[Staff | None] = relationship()
+    #: The document the ticket is about (see :mod:`portal.services.tickets.about`).
+    invoice: Mapped[Invoice | None] = relationship()
+    estimate: Mapped[Estimate | None] = relationship()
     messages: Mapped[list[TicketMessage]] = relationship(
         back_populates="ticket",
         cascade="all, delete-orphan",

@@ -224,6 +224,8 @@ def _contexts(make_invoice, make_estimate, make_contact):
     base = {"link": "http://portal.test/x"}
     return {
         "welcome": {**base, "contact": contact, "valid_hours": 72},
+        "registration_approved": {**base, "contact": contact, "valid_hours": 72},
+        "registration_refused": {"name": "Sam", "company_name": "Newco Oy"},
         "password_reset": {**base, "name": "Sam", "valid_minutes": 60},
         "invoice_issued": {**base, "contact": contact, "invoice": invoice},
         "estimate_sent": {**base, "contact": contact, "estimate": estimate},

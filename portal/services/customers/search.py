@@ -193,6 +193,15 @@ def _conditions(visible: Any, match: Any, group_id: Any, active: bool | None) ->
     return conditions
 
 
+def matching_ids(q: str) -> Any | None:
+    """The select of the ids of every customer matching all words of ``q``, as the list's search
+    matches them (no staff scope: the API's way in), or ``None`` when ``q`` has no word."""
+    terms = _terms(CustomerFilter(q=q))
+    if not terms:
+        return None
+    return select(Customer.id).where(and_(*(Customer.id.in_(_term_ids(t)) for t in terms)))
+
+
 def filtered(staff: Staff, flt: CustomerFilter) -> Any:
     """The select of customers ``staff`` may see that match ``flt`` (not yet ordered): the
     export's and the tests' way in."""

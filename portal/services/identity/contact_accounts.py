@@ -22,8 +22,8 @@ from portal.models import CONTACT_PERMISSIONS, Contact, Customer, Staff
 from portal.services import customers
 from portal.services.customers import contacts
 from portal.services.errors import ValidationError
-from portal.services.identity import accounts, sessions
-from portal.services.platform import email, settings, validation
+from portal.services.identity import accounts, registrations, sessions
+from portal.services.platform import email, validation
 from portal.services.platform.validation import Errors
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")
@@ -53,7 +53,7 @@ def _pick(data: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
 
 
 def registration_open() -> bool:
-    return bool(settings.get("registration_enabled"))
+    return registrations.mode() != "off"
 
 
 def _staff_to_notify() -> list[Staff]:
@@ -124,8 +124,15 @@ def _create_registered(values: Mapping[str, Any], locale: str) -> Contact:
             "is_primary": True,
         },
     )
-    email.queue_welcome(contact)
     base = email.absolute_url("clients.index").rsplit("/clients/", 1)[0]
+    link = f"{base}/admin/customers/{customer.id}"
+    approval = registrations.mode() == "approval"
+    if approval:
+        # The welcome (set-password) email waits for a staff member's approval.
+        registrations.open_request(contact, locale)
+        link = f"{base}/admin/registrations"
+    else:
+        email.queue_welcome(contact)
     for member in _staff_to_notify():
         email.queue(
             "registration_staff",
@@ -134,7 +141,8 @@ def _create_registered(values: Mapping[str, Any], locale: str) -> Contact:
             staff=member,
             customer=customer,
             contact=contact,
-            link=f"{base}/admin/customers/{customer.id}",
+            link=link,
+            approval=approval,
         )
     return contact
 

@@ -15,8 +15,9 @@ from portal.models import ApiToken
 from portal.models.base import utcnow
 from portal.services.errors import ConflictError, ValidationError
 
-#: ``read`` (GET) and ``write`` (everything else) for the API, ``metrics`` for ``/metrics`` only.
-SCOPES = ("read", "write", "metrics")
+#: ``read`` (GET) and ``write`` (everything else) for the API, ``invoices`` for the documents
+#: themselves (the invoice PDF), ``metrics`` for ``/metrics`` only.
+SCOPES = ("read", "write", "invoices", "metrics")
 #: Tokens look like ``pt_<43 url-safe characters>``; the prefix helps secret scanners.
 TOKEN_PREFIX = "pt_"  # noqa: S105 - a marker, not a secret
 #: ``last_used_at`` is written at most once per this interval per token (no write per request).

@@ -1,19 +1,14 @@
-"""The finance integration's rules: the queue of issued invoices a finance system takes, and
-payments it reports back ("sales") by invoice number."""
+"""The finance integration's rules: the queue of issued invoices a finance system takes (and
+staff return to it), and the invoice a sale names (the sales are :mod:`.sales`)."""
 
 from __future__ import annotations
-
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from portal.extensions import db
-from portal.models import Invoice, Payment
+from portal.models import Invoice
 from portal.models.base import utcnow
-from portal.services.billing import payments
 from portal.services.billing.drafts import flush
 from portal.services.errors import ConflictError, ValidationError
 
@@ -58,40 +53,28 @@ def mark_processed(invoice: Invoice, reference: str) -> bool:
     return True
 
 
+def return_to_queue(invoice: Invoice) -> bool:
+    """Staff undo a wrong "processed": the invoice is in the queue again, without the finance
+    reference (the change is audited like every change of an invoice). Returns False when it
+    was not processed."""
+    if invoice.processed_at is None:
+        return False
+    invoice.processed_at = None
+    invoice.finance_reference = None
+    flush()
+    return True
+
+
+def processed_filter(processed: bool | None) -> Select[tuple[Invoice]]:
+    """Issued invoices and credit notes, only the processed ones (True), only those still in
+    the queue (False) or all (None): the admin's view of the queue."""
+    stmt = select(Invoice).where(Invoice.number.is_not(None))
+    if processed is True:
+        stmt = stmt.where(Invoice.processed_at.is_not(None))
+    elif processed is False:
+        stmt = stmt.where(Invoice.processed_at.is_(None))
+    return stmt
+
+
 def invoice_by_number(number: str) -> Invoice | None:
     return db.session.scalar(select(Invoice).where(Invoice.number == number.strip()))
-
-
-def record_sale(
-    invoice_number: str,
-    reference: str,
-    amount: Any,
-    currency: str,
-    paid_at: date | str,
-    method: str | None = None,
-) -> tuple[Payment, bool]:
-    """Records a payment reported by the finance system on the invoice with this number.
-    Returns ``(payment, created)``: the same reference with the same amount on the same invoice
-    is the earlier payment again (``created`` False); with another amount it is a conflict."""
-    invoice = invoice_by_number(invoice_number) if invoice_number.strip() else None
-    if invoice is None or invoice.kind != "invoice":
-        message = _("No invoice has this number.")
-        raise ValidationError(message, fields={"invoice_number": message})
-    earlier = db.session.scalar(
-        select(Payment).where(Payment.invoice_id == invoice.id, Payment.reference == reference)
-    )
-    if earlier is not None:
-        try:
-            same = Decimal(str(amount)) == earlier.amount
-        except InvalidOperation:
-            same = False
-        if same:
-            return earlier, False
-        raise ConflictError(
-            _("A payment with this reference was already recorded with another amount."),
-            code="payment_reference_used",
-        )
-    payment = payments.record_payment(
-        invoice, amount, paid_at, method or SALE_METHOD, reference, currency=currency
-    )
-    return payment, True

@@ -41,10 +41,22 @@ EDITABLE = (
     "credit_note_prefix",
     "customer_prefix",
     "registration_enabled",
+    "registration_mode",
     "default_language",
     "require_staff_2fa",
     "online_payment_minimum",
 )
+
+
+def _registration_mode(data: Mapping[str, Any], errors: Errors) -> str | None:
+    """``off``, ``open`` or ``approval``; without it the on/off checkbox decides (older forms)."""
+    raw = data.get("registration_mode")
+    if raw in (None, ""):
+        return None
+    if raw not in ("off", "open", "approval"):
+        errors.add("registration_mode", _("Choose an option from the list."))
+        return None
+    return str(raw)
 
 
 def logo_dir() -> Path:
@@ -125,10 +137,13 @@ def save(data: Mapping[str, Any], logo: tuple[str, bytes] | None, remove_logo: b
         "credit_note_prefix": _prefix(data, "credit_note_prefix", errors),
         "customer_prefix": _prefix(data, "customer_prefix", errors),
         "registration_enabled": validation.boolean(data, "registration_enabled", errors, False),
+        "registration_mode": _registration_mode(data, errors),
         "require_staff_2fa": validation.boolean(data, "require_staff_2fa", errors, False),
         "default_language": validation.language(data, "default_language", errors),
         "online_payment_minimum": _minimum(data, errors),
     }
+    if values["registration_mode"] is not None:
+        values["registration_enabled"] = values["registration_mode"] != "off"
     if (data.get("company_email") or "").strip():
         values["company_email"] = validation.email(data, "company_email", errors)
     else:

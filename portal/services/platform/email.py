@@ -29,6 +29,8 @@ TEMPLATES = (
     "ticket_reply_contact",
     "ticket_staff_notification",
     "registration_staff",
+    "registration_approved",
+    "registration_refused",
     "estimate_response_staff",
     "payment_receipt",
 )

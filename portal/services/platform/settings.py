@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "credit_note_prefix": "CN-",
     "customer_prefix": "C-",
     "registration_enabled": False,
+    #: ``off``, ``open`` or ``approval``; None: ``open`` when ``registration_enabled`` else off.
+    "registration_mode": None,
     "default_language": None,  # None: PORTAL_DEFAULT_LOCALE
     "require_staff_2fa": False,
     "invoice_due_days": 14,

@@ -34,6 +34,7 @@ from portal.models import (
     customer_admins,
 )
 from portal.models.base import utcnow
+from portal.services.access import contacts as portal_scope
 from portal.services.errors import ValidationError
 from portal.services.platform import email, validation
 from portal.services.platform.labels import labels
@@ -120,8 +121,9 @@ def open_ticket(
         errors.add("priority", _("Choose a priority from the list."))
     body = _message_body(data, errors)
     _check_files(files, errors)
-    invoice_id = _own_document(Invoice, data.get("invoice_id"), customer, "invoice_id", errors)
-    estimate_id = _own_document(Estimate, data.get("estimate_id"), customer, "estimate_id", errors)
+    seer = contact if staff is None else None
+    invoice_id = _own_document(Invoice, data.get("invoice_id"), customer, errors, seer)
+    estimate_id = _own_document(Estimate, data.get("estimate_id"), customer, errors, seer)
     if staff is not None and contact is None and data.get("contact_id"):
         contact = (
             db.session.get(Contact, int(data["contact_id"]))
@@ -160,15 +162,30 @@ def open_ticket(
 
 
 def _own_document(
-    model: Any, raw: Any, customer: Customer, field: str, errors: Errors
+    model: Any, raw: Any, customer: Customer, errors: Errors, contact: Contact | None = None
 ) -> int | None:
+    """The id of a numbered document of ``customer``; with ``contact`` (a contact opens the
+    ticket), only one the contact may see (its area's permission, not hidden)."""
     if raw in (None, "", 0, "0"):
         return None
-    doc = db.session.get(model, int(raw)) if str(raw).isdigit() else None
-    if doc is None or doc.customer_id != customer.id or doc.number is None:
+    doc = db.session.get(model, int(raw)) if str(raw).isdigit() and len(str(raw)) < 10 else None
+    hidden = doc is not None and contact is not None and not _contact_sees(doc, contact)
+    if doc is None or doc.customer_id != customer.id or doc.number is None or hidden:
+        field = "invoice_id" if model is Invoice else "estimate_id"
         errors.add(field, _("Choose one of your documents."))
         return None
     return doc.id
+
+
+def _contact_sees(doc: Any, contact: Contact) -> bool:
+    scope = (
+        portal_scope.visible_estimates(contact)
+        if isinstance(doc, Estimate)
+        else portal_scope.visible_invoices(contact)
+    )
+    model = type(doc)
+    found = db.session.scalar(scope.with_only_columns(model.id).where(model.id == doc.id))
+    return found is not None
 
 
 def reply(
