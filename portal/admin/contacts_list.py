@@ -3,6 +3,7 @@ staff see only their customers' contacts) and its CSV export for a mailing tool.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 from flask import Response, render_template, request, stream_with_context
@@ -45,10 +46,16 @@ def contact_directory() -> ResponseReturnValue:
 @bp.get("/contacts/export.csv")
 @permission_required("customers.view", "customers.view_own")
 def contact_directory_export() -> ResponseReturnValue:
-    rows = keywords.export_rows(current_staff(), _filter_from_args())
+    staff, flt = current_staff(), _filter_from_args()
+
+    def lines() -> Iterator[str]:
+        # The query runs inside the stream: a server-side cursor (PostgreSQL) must not outlive
+        # the view's transaction, as it would if the rows were read before the response.
+        yield from keywords.export_csv(keywords.export_rows(staff, flt))
+
     filename = file_name(_("Contacts"), date.today().isoformat(), extension="csv")
     return Response(
-        stream_with_context(keywords.export_csv(rows)),
+        stream_with_context(lines()),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

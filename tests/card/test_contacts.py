@@ -171,3 +171,17 @@ def test_full_contact_form_saves_every_field(people, staff_client):
     )
     card = client.get(f"/admin/customers/{bolt.id}?tab=contacts").get_data(as_text=True)
     assert "+46 70 1" in card and "vip" in card and "Created by" in card
+
+
+def test_contact_list_query_count_is_fixed(people, make_contact, staff_client, count_queries):
+    client, _member = staff_client(["customers.view"])
+    client.get("/admin/contacts")  # warm the caches
+    with count_queries() as few:
+        assert client.get("/admin/contacts").status_code == 200
+    for i in range(30):
+        make_contact(people["bolt"], keywords=[f"tag {i}", "newsletter"])
+    client.get("/admin/contacts")
+    with count_queries() as many:
+        html = client.get("/admin/contacts").get_data(as_text=True)
+    assert many.count == few.count
+    assert "tag 29" in html
