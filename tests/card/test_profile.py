@@ -282,3 +282,11 @@ def test_import_and_export_carry_the_new_columns(make_staff, make_currency, list
         ("account_owner", "Choose an active staff member.")
     ]
     assert db.session.scalar(db.select(db.func.count()).select_from(CustomerAddress)) == 0
+
+
+def test_history_names_a_profile_change(make_customer, lists, staff_client):
+    customer = make_customer("Hist Oy", industry="Retail")
+    client, _member = staff_client(["customers.view"])
+    html = client.get(f"/admin/customers/{customer.id}?tab=activity").get_data(as_text=True)
+    assert "Set the account owner, industry or market segment" in html
+    assert "CustomerProfile" not in html
