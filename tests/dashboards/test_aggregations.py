@@ -259,3 +259,17 @@ def test_nice_ceiling():
     cases = {"0": "0", "0.3": "0.5", "1": "1", "7": "10", "120": "200", "2100": "2500"}
     for value, top in cases.items():
         assert rules.nice_ceiling(D(value)) == D(top), value
+
+
+def test_a_fully_credited_invoice_nets_to_nothing(books, make_staff):
+    from tests.dashboards.conftest import credit, invoice
+
+    doc = invoice(books.beta, "400.00", date(2026, 3, 2), date(2026, 4, 1))
+    credit(doc, "400.00", date(2026, 3, 9))
+    admin = make_staff(None)
+    eur = next(s for s in reports.revenue_by_month(admin, date(2026, 3, 1), date(2026, 3, 31)))
+    assert (eur.invoiced, eur.credited, eur.net) == (D("520.00"), D("400.00"), D("120.00"))
+    aging = {a.currency.code: a for a in charts.aging(admin, TODAY)}
+    assert aging["EUR"].total == D("1420.00")  # the credited invoice owes nothing
+    beta = reports.revenue_by_customer(admin, date(2026, 3, 1), date(2026, 3, 31), 1, 50)
+    assert [(r.label, r.net) for r in beta.items] == [("Beta Oy", D("120.00"))]
