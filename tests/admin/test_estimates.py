@@ -221,7 +221,9 @@ def test_pdf_with_etag_and_language(staff_client, make_customer, make_estimate):
     client, _ = staff_client(["estimates.view"])
     response = client.get(f"/admin/estimates/{estimate.id}/pdf")
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"] == f"inline; filename=Devis-{estimate.number}.pdf"
+    assert (
+        response.headers["Content-Disposition"] == f"inline; filename=Devis-{estimate.number}.pdf"
+    )
     assert estimate.number in text_of(response.data) and "Devis" in text_of(response.data)
     again = client.get(
         f"/admin/estimates/{estimate.id}/pdf", headers={"If-None-Match": response.headers["ETag"]}
