@@ -57,6 +57,7 @@ from portal.admin import (  # noqa: E402,F401
     customer_files,
     customer_import,
     customer_parts,
+    customer_welcome,
     customers,
     dashboard,
     document_links,

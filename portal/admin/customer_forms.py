@@ -54,6 +54,11 @@ class CustomerForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
     )
     remarks = TextAreaField(_l("Internal remarks"), validators=[Optional(), Length(max=10000)])
+    #: On create only: the first contact and the welcome email (:mod:`.customer_welcome`).
+    contact_first_name = StringField(_l("First name"), validators=[Optional(), Length(max=120)])
+    contact_last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=120)])
+    contact_email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    send_welcome = BooleanField(_l("Send a welcome email with a link to choose a password"))
 
     def service_data(self, creating: bool) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -90,6 +95,7 @@ class QuickCustomerForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[Optional(), Length(max=120)])
     last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    send_welcome = BooleanField(_l("Send a welcome email with a link to choose a password"))
 
 
 class ContactForm(FlaskForm):

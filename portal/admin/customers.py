@@ -11,13 +11,14 @@ from flask import Response, flash, redirect, render_template, request, stream_wi
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.admin import bp
+from portal.admin import bp, card_documents
 from portal.admin.activities import tab_context as activities_tab
 from portal.admin.classifications import fill_profile_choices
 from portal.admin.customer_forms import BulkForm, CustomerForm, QuickCustomerForm
+from portal.admin.customer_welcome import first_contact
 from portal.admin.helpers import current_staff
 from portal.admin.registry import create_form_step
 from portal.auth import permission_required
@@ -29,10 +30,8 @@ from portal.models import (
     Customer,
     CustomerGroup,
     Estimate,
-    Invoice,
     Staff,
     TaxClass,
-    Ticket,
 )
 from portal.services import customers
 from portal.services.access.staff import can_view, get_customer_or_404, scope_query
@@ -204,12 +203,27 @@ def customer_create() -> ResponseReturnValue:
         )
     done = _save(
         form,
-        lambda: customers.create_customer(
-            form.service_data(creating=True), created_by=current_staff()
-        ),
+        lambda: _create_with_contact(form),
         lambda customer: _("Customer %(name)s was created.", name=customer.company_name),
     )
     return done or render_template("admin/customers/form.html", form=form, customer=None)
+
+
+def _create_with_contact(form: CustomerForm) -> Customer:
+    customer = customers.create_customer(
+        form.service_data(creating=True), created_by=current_staff()
+    )
+    message = first_contact(
+        customer,
+        form.contact_first_name.data,
+        form.contact_last_name.data,
+        form.contact_email.data,
+        welcome=form.send_welcome.data,
+        prefix="contact_",
+    )
+    if message:
+        flash(message, "success")
+    return customer
 
 
 def _flash_field_error(form: QuickCustomerForm, name: str, message: str) -> None:
@@ -234,15 +248,13 @@ def customer_quick_create() -> ResponseReturnValue:
         customer = customers.create_customer(
             {"company_name": form.company_name.data}, created_by=current_staff()
         )
-        if form.email.data or form.first_name.data or form.last_name.data:
-            contacts.create_contact(
-                customer,
-                {
-                    "first_name": form.first_name.data or "",
-                    "last_name": form.last_name.data or "",
-                    "email": form.email.data or "",
-                },
-            )
+        welcome = first_contact(
+            customer,
+            form.first_name.data,
+            form.last_name.data,
+            form.email.data,
+            welcome=form.send_welcome.data,
+        )
     except DomainError as exc:
         fail()
         for name, message in exc.fields.items():
@@ -251,6 +263,8 @@ def customer_quick_create() -> ResponseReturnValue:
             flash(exc.message, "error")
         return redirect(url_for(".customer_list"))
     flash(_("Customer %(name)s was created.", name=customer.company_name), "success")
+    if welcome:
+        flash(welcome, "success")
     return redirect(url_for(".customer_card", customer_id=customer.id))
 
 
@@ -346,16 +360,7 @@ def customer_card(customer_id: int) -> ResponseReturnValue:
         "today": date.today(),
     }
     if tab == "invoices" and can_view(me, "invoices"):
-        context["invoices"] = db.session.scalars(
-            scope_query(
-                select(Invoice).where(Invoice.customer_id == customer.id), me, "invoices", Invoice
-            )
-            .order_by(Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
-            .limit(100)
-        ).all()
-        context["invoice_count"] = db.session.scalar(
-            select(func.count()).select_from(Invoice).where(Invoice.customer_id == customer.id)
-        )
+        context.update(card_documents.invoices_tab(customer, me))
     elif tab == "estimates" and can_view(me, "estimates"):
         context["estimates"] = db.session.scalars(
             scope_query(
@@ -368,14 +373,7 @@ def customer_card(customer_id: int) -> ResponseReturnValue:
             .limit(100)
         ).all()
     elif tab == "tickets" and can_view(me, "tickets"):
-        context["tickets"] = db.session.scalars(
-            scope_query(
-                select(Ticket).where(Ticket.customer_id == customer.id), me, "tickets", Ticket
-            )
-            .options(selectinload(Ticket.contact))
-            .order_by(Ticket.last_message_at.desc())
-            .limit(100)
-        ).all()
+        context.update(card_documents.tickets_tab(customer, me))
     elif tab == "notes":
         from portal.admin.customer_forms import NoteForm
 

@@ -16,7 +16,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -80,14 +80,9 @@ def invoice_list() -> ResponseReturnValue:
         selectinload(Invoice.customer)
     )
     status = args.get("status", "")
-    if status == "overdue":
-        stmt = stmt.where(
-            and_(Invoice.status.in_(("unpaid", "partially_paid")), Invoice.due_date < date.today())
-        )
-    elif status == "open":  # unpaid or partially paid, due or not (the dashboard's aging)
-        stmt = stmt.where(Invoice.status.in_(("unpaid", "partially_paid")))
-    elif status in INVOICE_STATUSES:
-        stmt = stmt.where(Invoice.status == status)
+    wanted = document_search.invoice_status(status, date.today())
+    if wanted is not None:
+        stmt = stmt.where(wanted)
     kind = args.get("kind", "")
     if kind in ("invoice", "credit_note"):
         stmt = stmt.where(Invoice.kind == kind)
@@ -130,6 +125,7 @@ def invoice_list() -> ResponseReturnValue:
         due_end=due_end,
         currency=currency,
         q=q,
+        invoice_filters=document_search.INVOICE_FILTERS,
         today=date.today(),
     )
 

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.models import Customer, Staff
 from portal.models.database import begin_write
 from tests.admin.conftest import staff_client  # noqa: F401  (the fixture, shared)
+from tests.e2e.conftest import browser, browser_page_factory, live_app, live_url  # noqa: F401
 
 ALL_BILLING = [
     "customers.view",

@@ -11,10 +11,12 @@ member's scope by the caller.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
+from portal.models import INVOICE_STATUSES, Invoice
 from portal.models.search import TOKEN_LENGTH, CustomerSearchToken
 from portal.services.customers.search_index import fold
 
@@ -58,4 +60,21 @@ def matches(model: Any, q: str) -> ColumnElement[bool] | None:
     return or_(*conditions)
 
 
-__all__ = ["clean_query", "matches"]
+#: The invoice statuses staff filter by: the stored ones, ``open`` (unpaid or partially paid,
+#: due or not) and ``overdue`` (open and past the due date).
+INVOICE_FILTERS = ("draft", "open", "unpaid", "partially_paid", "overdue", "paid", "credited")
+INVOICE_FILTERS += ("cancelled",)
+
+
+def invoice_status(status: str, today: date) -> ColumnElement[bool] | None:
+    """The condition of an invoice status filter (``None``: any status)."""
+    if status == "overdue":
+        return and_(Invoice.status.in_(("unpaid", "partially_paid")), Invoice.due_date < today)
+    if status == "open":
+        return Invoice.status.in_(("unpaid", "partially_paid"))
+    if status in INVOICE_STATUSES:
+        return Invoice.status == status
+    return None
+
+
+__all__ = ["INVOICE_FILTERS", "clean_query", "invoice_status", "matches"]
