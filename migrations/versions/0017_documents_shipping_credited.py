@@ -48,8 +48,8 @@ def _status_check(old, new):
     if op.get_bind().dialect.name == 'sqlite':
         _sqlite_check(old, new)
         return
-    op.drop_constraint('ck_invoices_status', 'invoices', type_='check')
-    op.create_check_constraint('ck_invoices_status', 'invoices', new)
+    op.drop_constraint(op.f('ck_invoices_status'), 'invoices', type_='check')
+    op.create_check_constraint(op.f('ck_invoices_status'), 'invoices', new)
 
 
 def upgrade():
