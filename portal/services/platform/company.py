@@ -64,6 +64,9 @@ def logo_dir() -> Path:
 
 
 def _prefix(data: Mapping[str, Any], field: str, errors: Errors) -> str | None:
+    """A number-series prefix; a form (or caller) without the field keeps the stored one."""
+    if field not in data:
+        return str(settings.get(field))
     value = validation.text(data, field, errors, required=True, max_length=12)
     if value is not None and not _PREFIX.match(value):
         errors.add(field, _("Use letters, digits and - _ . / only (at most 12)."))
