@@ -79,8 +79,9 @@ def invoice_list() -> ResponseReturnValue:
     stmt = scope_query(select(Invoice), current_staff(), "invoices", Invoice).options(
         selectinload(Invoice.customer)
     )
+    q = document_search.clean_query(args.get("q"))
     status = args.get("status", "")
-    wanted = document_search.invoice_status(status, date.today())
+    wanted = document_search.invoice_status(status, date.today(), searching=bool(q))
     if wanted is not None:
         stmt = stmt.where(wanted)
     kind = args.get("kind", "")
@@ -102,7 +103,6 @@ def invoice_list() -> ResponseReturnValue:
     currency = args.get("currency", "")[:3]
     if currency:
         stmt = stmt.where(Invoice.currency.has(code=currency))
-    q = document_search.clean_query(args.get("q"))
     found = document_search.matches(Invoice, q)
     if found is not None:
         stmt = stmt.where(found)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, intersect, or_, select
 
 from portal.models import INVOICE_STATUSES, Invoice
 from portal.models.search import TOKEN_LENGTH, CustomerSearchToken
@@ -55,8 +55,13 @@ def matches(model: Any, q: str) -> ColumnElement[bool] | None:
     if not q:
         return None
     conditions = [_number_starts(model.number, q)]
-    if words:
-        conditions.append(and_(*(model.customer_id.in_(_customers_with(w)) for w in words)))
+    if len(words) == 1:
+        conditions.append(model.customer_id.in_(_customers_with(words[0])))
+    elif words:
+        # The customers with every word, intersected before the documents are looked up (one
+        # common word alone would look up the documents of thousands of customers).
+        both = intersect(*(_customers_with(w) for w in words)).subquery()
+        conditions.append(model.customer_id.in_(select(both.c.customer_id)))
     return or_(*conditions)
 
 
@@ -66,14 +71,19 @@ INVOICE_FILTERS = ("draft", "open", "unpaid", "partially_paid", "overdue", "paid
 INVOICE_FILTERS += ("cancelled",)
 
 
-def invoice_status(status: str, today: date) -> ColumnElement[bool] | None:
-    """The condition of an invoice status filter (``None``: any status)."""
+def invoice_status(status: str, today: date, searching: bool = False) -> ColumnElement[bool] | None:
+    """The condition of an invoice status filter (``None``: any status). ``searching``: the
+    list also has a text search, which must drive the plan; the status is then compared as an
+    expression (``status || ''``) that no index serves, or SQLite walks every open invoice
+    through the status index checking each against the search (100,000 open invoices: 2 s
+    instead of 20 ms)."""
+    column: Any = Invoice.status.op("||")("") if searching else Invoice.status
     if status == "overdue":
-        return and_(Invoice.status.in_(("unpaid", "partially_paid")), Invoice.due_date < today)
+        return and_(column.in_(("unpaid", "partially_paid")), Invoice.due_date < today)
     if status == "open":
-        return Invoice.status.in_(("unpaid", "partially_paid"))
+        return column.in_(("unpaid", "partially_paid"))
     if status in INVOICE_STATUSES:
-        return Invoice.status == status
+        return column == status
     return None
 
 
