@@ -15,6 +15,7 @@ from portal.admin.helpers import current_staff
 from portal.auth import permission_required
 from portal.i18n import current_locale_code, file_name
 from portal.models.base import utcnow
+from portal.services.billing import search as document_search
 from portal.services.dashboards import exports, reports, rules
 from portal.services.dashboards.charts import aging
 from portal.web.pages import page_number, statement_period
@@ -124,10 +125,12 @@ def reports_revenue() -> ResponseReturnValue:
 @permission_required(*VIEW)
 def reports_payments() -> ResponseReturnValue:
     start, end, context = _period()
+    q = document_search.clean_query(request.args.get("q"))
     staff = current_staff()
     return render_template(
         "admin/reports/payments.html",
         months=reports.payments_by_month(staff, start, end),
-        page=reports.payments_page(staff, start, end, page_number(), PER_PAGE),
+        page=reports.payments_page(staff, start, end, page_number(), PER_PAGE, q),
+        q=q,
         **context,
     )

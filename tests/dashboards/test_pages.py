@@ -10,6 +10,9 @@ from html import unescape
 
 import pytest
 
+from portal.extensions import db
+from portal.models import Invoice
+from tests.conftest import PASSWORD
 from tests.dashboards.conftest import TODAY
 
 
@@ -246,3 +249,27 @@ def test_another_customers_contact_sees_none_of_it(books, make_contact, contact_
     body = contact_client(contact).get("/clients/").get_data(as_text=True)
     assert "€800.00" in body and "€120.00" in body  # Beta's B1 and B2
     assert "€400.00" not in body and "€300.00" not in body  # Alpha's payment and A3
+
+
+def test_payments_report_searches_by_invoice_and_customer(books, staff_client, app):
+    client, _member = staff_client(["invoices.view"])
+    period = "start=2026-01-01&end=2026-12-31"
+
+    def invoices_listed(query: str, who=client) -> set[str]:
+        body = who.get(f"/admin/reports/payments?{period}&q={query}").get_data(as_text=True)
+        return {key for key, pk in books.invoices.items() if f'/admin/invoices/{pk}"' in body}
+
+    assert invoices_listed("") == {"A1", "B1", "C1"}
+    assert invoices_listed("Beta") == {"B1"}
+    assert invoices_listed(books.beta.number) == {"B1"}
+    number = db.session.get(Invoice, books.invoices["C1"]).number
+    assert invoices_listed(number) == {"C1"}
+    assert invoices_listed("Nobody%20Here") == set()
+    # The search keeps the period, the period picker keeps the search.
+    body = client.get(f"/admin/reports/payments?{period}&q=Beta").get_data(as_text=True)
+    assert 'name="q" value="Beta"' in body and 'type="hidden" name="q" value="Beta"' in body
+    # A view_own member finds only the payments of its own customers.
+    own = app.test_client()
+    own.post("/admin/login", data={"email": books.own.email, "password": PASSWORD})
+    assert invoices_listed("Beta", own) == set()
+    assert invoices_listed("Alpha", own) == {"A1"}

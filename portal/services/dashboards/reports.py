@@ -30,6 +30,7 @@ from portal.models import (
 )
 from portal.models.base import as_decimal
 from portal.services.access.staff import visible_filter
+from portal.services.billing import search as document_search
 from portal.services.dashboards import ledger, rules
 from portal.services.platform.paging import Page
 
@@ -308,18 +309,21 @@ def payments_by_month(staff: Staff, start: date, end: date) -> list[PaymentMonth
 
 
 def payments_page(
-    staff: Staff, start: date, end: date, number: int, per_page: int
+    staff: Staff, start: date, end: date, number: int, per_page: int, q: str = ""
 ) -> Page[Payment]:
     """Page ``number`` of the payments received in the period, newest first, with their invoice
     and customer (four statements: the page, its count, then the page's invoices and their
-    customers)."""
+    customers). ``q`` finds the payments of invoices by the invoice's number or its customer's
+    name, number or VAT number, as the invoice list's search does."""
     where = [Payment.paid_at >= start, Payment.paid_at <= end]
     scope = ledger.staff_scope(staff)
+    found = document_search.matches(Invoice, q)
+    conditions = [c for c in (scope, found) if c is not None]
     stmt = select(Payment).where(*where)
     count = select(func.count(Payment.id)).where(*where)
-    if scope is not None:
-        stmt = stmt.join(Invoice, Invoice.id == Payment.invoice_id).where(scope)
-        count = count.join(Invoice, Invoice.id == Payment.invoice_id).where(scope)
+    if conditions:
+        stmt = stmt.join(Invoice, Invoice.id == Payment.invoice_id).where(*conditions)
+        count = count.join(Invoice, Invoice.id == Payment.invoice_id).where(*conditions)
     stmt = (
         stmt.options(selectinload(Payment.invoice).selectinload(Invoice.customer))
         .order_by(Payment.paid_at.desc(), Payment.id.desc())
