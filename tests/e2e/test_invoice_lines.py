@@ -55,7 +55,7 @@ def test_lines_are_added_removed_and_totalled_in_the_browser(
     )
     second.locator("[name$='-description']").fill("Hosting")
     second.locator("[name$='-unit_price']").fill("10")
-    second.locator("[name$='-tax']").select_option(label="24 % · VAT")
+    second.locator("[name$='-tax']").select_option(label="24% · VAT")  # English writes 24%
     expect(second.locator("[data-line-net]")).to_have_text("€10.00")
     expect(page.locator("[data-subtotal]")).to_have_text("€100.90")
     expect(page.locator("[data-tax]")).to_have_text("€2.40")
